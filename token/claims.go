@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/sessiontoken/sessiontoken/internal/paseto"
 )
 
 // Claims is what a token says about its session. Verification fills every
@@ -80,13 +82,14 @@ func NewSessionID() (SessionID, error) {
 }
 
 // ParseSessionID decodes the 22-character base64url form of a session ID.
+// Only the canonical encoding is accepted (no padding, zero trailing
+// bits), so each ID has exactly one textual form.
 func ParseSessionID(raw string) (SessionID, error) {
 	var s SessionID
 	if len(raw) != 22 {
 		return SessionID{}, fmt.Errorf("%w: session ID is %d characters, want 22", ErrMalformed, len(raw))
 	}
-	n, err := base64.RawURLEncoding.Strict().Decode(s[:], []byte(raw))
-	if err != nil || n != len(s) {
+	if _, ok := paseto.AppendDecode(s[:0], raw); !ok {
 		return SessionID{}, fmt.Errorf("%w: session ID is not canonical base64url", ErrMalformed)
 	}
 	return s, nil
@@ -100,6 +103,10 @@ func (s SessionID) Equal(o SessionID) bool { return subtle.ConstantTimeCompare(s
 
 // Base64 returns the full 22-character base64url encoding.
 func (s SessionID) Base64() string { return base64.RawURLEncoding.EncodeToString(s[:]) }
+
+func (s SessionID) appendBase64(dst []byte) []byte {
+	return base64.RawURLEncoding.AppendEncode(dst, s[:])
+}
 
 // String returns a shortened form, safe for logs: "sid:" and the first six
 // characters.

@@ -1,15 +1,28 @@
 package token
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/sessiontoken/sessiontoken/internal/paseto"
 )
+
+// The claims codec: a reflection-free JSON encoder and decoder for Claims.
+//
+// Decoding runs in two passes over the payload. The first validates the
+// whole document (grammar, UTF-8, duplicate member names at any depth,
+// nesting depth) and records where each known claim's value lies; the
+// second builds the Claims. Strings without escapes are sliced from one
+// string copy of the payload, so a typical token costs one allocation for
+// all of its strings and one for its string slices (roles, aud, scope);
+// see parseClaimsArena. The encoding/json implementation this replaced is
+// kept in claimsref_test.go as the reference of a differential fuzz test.
 
 // timeEncoding is how a format writes instants: PASETO uses RFC 3339
 // strings, JWT NumericDate numbers.
@@ -20,184 +33,589 @@ const (
 	numericDates
 )
 
-// claimsWire is the JSON shape of Claims.
-type claimsWire struct {
-	Iss   string          `json:"iss,omitempty"`
-	Sub   string          `json:"sub,omitempty"`
-	Aud   json.RawMessage `json:"aud,omitempty"`
-	Exp   json.RawMessage `json:"exp,omitempty"`
-	Nbf   json.RawMessage `json:"nbf,omitempty"`
-	Iat   json.RawMessage `json:"iat,omitempty"`
-	Jti   string          `json:"jti,omitempty"`
-	Sid   string          `json:"sid,omitempty"`
-	Roles []string        `json:"roles,omitempty"`
-	Scope string          `json:"scope,omitempty"`
-	Data  json.RawMessage `json:"data,omitempty"`
-}
+// maxJSONDepth bounds nesting in claims (encoding/json allows 10000): a
+// session token has no use for deep structures, and the bound keeps the
+// recursive validator's stack small.
+const maxJSONDepth = 64
 
-// appendClaims appends the JSON encoding of c to dst.
+// maxNamesOnStack is the number of member names per object compared
+// pairwise for duplicates; larger objects use a map.
+const maxNamesOnStack = 16
+
+// appendClaims appends the JSON encoding of c to dst. Members appear in a
+// fixed order and zero fields are omitted. Strings with invalid UTF-8 are
+// written with U+FFFD in place of each bad byte, as encoding/json does.
+// c.Data is written verbatim: the caller must have checked it with
+// validData.
 func appendClaims(dst []byte, c *Claims, te timeEncoding) []byte {
-	w := claimsWire{Iss: c.Issuer, Sub: c.Subject, Jti: c.ID, Roles: c.Roles, Scope: strings.Join(c.Scopes, " "), Data: c.Data}
-	if !c.SessionID.IsZero() {
-		w.Sid = c.SessionID.Base64()
+	dst = append(dst, '{')
+	first := true
+	member := func(name string) {
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, '"')
+		dst = append(dst, name...)
+		dst = append(dst, '"', ':')
+	}
+	if c.Issuer != "" {
+		member("iss")
+		dst = appendJSONString(dst, c.Issuer)
+	}
+	if c.Subject != "" {
+		member("sub")
+		dst = appendJSONString(dst, c.Subject)
 	}
 	switch len(c.Audience) {
 	case 0:
 	case 1:
-		w.Aud, _ = json.Marshal(c.Audience[0])
+		member("aud")
+		dst = appendJSONString(dst, c.Audience[0])
 	default:
-		w.Aud, _ = json.Marshal(c.Audience)
+		member("aud")
+		dst = appendJSONStrings(dst, c.Audience)
 	}
-	w.Exp = encodeTime(c.ExpiresAt, te)
-	w.Nbf = encodeTime(c.NotBefore, te)
-	w.Iat = encodeTime(c.IssuedAt, te)
-	b, _ := json.Marshal(w)
-	return append(dst, b...)
+	if !c.ExpiresAt.IsZero() {
+		member("exp")
+		dst = appendTime(dst, c.ExpiresAt, te)
+	}
+	if !c.NotBefore.IsZero() {
+		member("nbf")
+		dst = appendTime(dst, c.NotBefore, te)
+	}
+	if !c.IssuedAt.IsZero() {
+		member("iat")
+		dst = appendTime(dst, c.IssuedAt, te)
+	}
+	if c.ID != "" {
+		member("jti")
+		dst = appendJSONString(dst, c.ID)
+	}
+	if !c.SessionID.IsZero() {
+		member("sid")
+		dst = append(dst, '"')
+		dst = c.SessionID.appendBase64(dst)
+		dst = append(dst, '"')
+	}
+	if len(c.Roles) > 0 {
+		member("roles")
+		dst = appendJSONStrings(dst, c.Roles)
+	}
+	if len(c.Scopes) > 0 {
+		member("scope")
+		dst = append(dst, '"')
+		for i, s := range c.Scopes {
+			if i > 0 {
+				dst = append(dst, ' ')
+			}
+			dst = appendJSONStringBody(dst, s)
+		}
+		dst = append(dst, '"')
+	}
+	if len(c.Data) > 0 {
+		member("data")
+		dst = append(dst, c.Data...)
+	}
+	return append(dst, '}')
 }
 
-func encodeTime(t time.Time, te timeEncoding) json.RawMessage {
-	if t.IsZero() {
+// validData reports whether d is acceptable as Claims.Data: one JSON
+// value, valid UTF-8, no duplicate names, within the depth bound.
+func validData(d []byte) error {
+	if len(d) == 0 {
 		return nil
 	}
+	if !utf8.Valid(d) {
+		return fmt.Errorf("%w: data is not valid UTF-8", ErrMalformed)
+	}
+	s := scanner{data: d}
+	s.skipWS()
+	if err := s.value(1); err != nil {
+		return fmt.Errorf("%w: data: %v", ErrMalformed, err)
+	}
+	s.skipWS()
+	if s.i != len(d) {
+		return fmt.Errorf("%w: data: trailing data", ErrMalformed)
+	}
+	return nil
+}
+
+func appendJSONStrings(dst []byte, list []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, s)
+	}
+	return append(dst, ']')
+}
+
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	dst = appendJSONStringBody(dst, s)
+	return append(dst, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONStringBody appends s escaped for the inside of a JSON string.
+func appendJSONStringBody(dst []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		i++
+		start = i
+	}
+	return append(dst, s[start:]...)
+}
+
+// appendTime writes t as an RFC 3339 string in UTC with milliseconds, or as
+// a NumericDate with a millisecond fraction when there is one.
+func appendTime(dst []byte, t time.Time, te timeEncoding) []byte {
 	if te == numericDates {
 		ms := t.UnixMilli()
-		if ms%1000 == 0 {
-			return json.RawMessage(fmt.Sprintf("%d", ms/1000))
+		if ms < 0 {
+			dst = append(dst, '-')
+			ms = -ms
 		}
-		return json.RawMessage(fmt.Sprintf("%d.%03d", ms/1000, ms%1000))
+		dst = strconv.AppendInt(dst, ms/1000, 10)
+		if f := ms % 1000; f != 0 {
+			dst = append(dst, '.', byte('0'+f/100), byte('0'+f/10%10), byte('0'+f%10))
+		}
+		return dst
 	}
-	return json.RawMessage(`"` + t.UTC().Format("2006-01-02T15:04:05.000Z07:00") + `"`)
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		dst = append(dst, '"')
+		dst = t.AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+		return append(dst, '"')
+	}
+	h, mi, s := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	return append(dst, '"',
+		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(mo)/10), byte('0'+int(mo)%10), '-',
+		byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+h/10), byte('0'+h%10), ':',
+		byte('0'+mi/10), byte('0'+mi%10), ':',
+		byte('0'+s/10), byte('0'+s%10), '.',
+		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z', '"')
 }
 
 // parseClaims decodes a claims payload into dst. It accepts only a JSON
-// object in valid UTF-8 with no duplicate member names (at any depth) and
-// nothing after it. Every error wraps ErrMalformed.
+// object in valid UTF-8 with no duplicate member names (at any depth),
+// nesting at most 64 deep, and nothing but whitespace after it. Known
+// claims must have their types (strings; aud a string or an array of
+// strings; roles an array of strings; times RFC 3339 strings or
+// NumericDates as te says; null is refused); unknown members are validated
+// and ignored. Every error wraps ErrMalformed.
 func parseClaims(dst *Claims, data []byte, te timeEncoding) error {
+	return parseClaimsArena(dst, data, te, nil, nil)
+}
+
+// parseClaimsArena is parseClaims with room for the string slices (roles,
+// aud, scopes) in arena when it is large enough, saving an allocation, and
+// with interns: string values equal to one of them (typically the
+// configured issuer and audiences) reuse it instead of new memory.
+func parseClaimsArena(dst *Claims, data []byte, te timeEncoding, arena, interns []string) error {
+	*dst = Claims{}
 	if !utf8.Valid(data) {
 		return fmt.Errorf("%w: claims are not valid UTF-8", ErrMalformed)
 	}
-	if err := checkNoDuplicates(data); err != nil {
+	var spans [numClaims]span
+	s := scanner{data: data, claims: &spans}
+	s.skipWS()
+	if s.i >= len(data) || data[s.i] != '{' {
+		return fmt.Errorf("%w: claims: %v", ErrMalformed, errNotObj)
+	}
+	if err := s.object(1); err != nil {
 		return fmt.Errorf("%w: claims: %v", ErrMalformed, err)
 	}
-	var w claimsWire
-	if err := json.Unmarshal(data, &w); err != nil {
-		return fmt.Errorf("%w: claims: %v", ErrMalformed, err)
+	s.skipWS()
+	if s.i != len(data) {
+		return fmt.Errorf("%w: claims: %v", ErrMalformed, errTrailing)
 	}
-	*dst = Claims{Issuer: w.Iss, Subject: w.Sub, ID: w.Jti, Roles: w.Roles}
-	if w.Scope != "" {
-		dst.Scopes = strings.Fields(w.Scope)
+
+	// Types first, so that nothing is allocated for a payload we refuse.
+	for i := range spans {
+		sp := &spans[i]
+		if !sp.present() {
+			continue
+		}
+		want := byte('"')
+		switch i {
+		case cAud:
+			if sp.kind == '[' {
+				want = '['
+			}
+		case cRoles:
+			want = '['
+		case cData:
+			continue
+		case cExp, cNbf, cIat:
+			if te == numericDates {
+				if sp.kind != '-' && (sp.kind < '0' || sp.kind > '9') {
+					return fmt.Errorf("%w: %s is not a NumericDate", ErrMalformed, claimNames[i])
+				}
+				continue
+			}
+		}
+		if sp.kind != want {
+			return fmt.Errorf("%w: claim %s has the wrong type", ErrMalformed, claimNames[i])
+		}
 	}
-	if len(w.Data) > 0 {
-		dst.Data = append(json.RawMessage(nil), w.Data...)
+
+	// Phase 2: values. Strings that equal an interned value (the
+	// configured issuer and audiences) reuse it; the others share one
+	// allocation (see strAlloc).
+	sa := strAlloc{data: data, interns: interns}
+	nRoles, nAud, nScopes := spans[cRoles].n, 0, 0
+	switch {
+	case spans[cAud].kind == '[':
+		nAud = spans[cAud].n
+	case spans[cAud].present():
+		nAud = 1
 	}
-	if w.Sid != "" {
-		sid, err := ParseSessionID(w.Sid)
+	var scope string
+	if sp := spans[cScope]; sp.present() {
+		// Split after the backing exists; count now to size the arena.
+		if sp.esc {
+			scope = string(unquote(nil, data[sp.start+1:sp.end-1]))
+			nScopes = countFields(scope)
+		} else {
+			nScopes = countFieldsBytes(data[sp.start+1 : sp.end-1])
+			sa.add(nil, sp) // nil: the scope, read back from sa.scope
+
+		}
+	}
+	if total := nRoles + nAud + nScopes; total > 0 {
+		if cap(arena) < total {
+			arena = make([]string, total)
+		}
+		arena = arena[:total]
+	}
+	if nRoles > 0 {
+		dst.Roles = arena[:nRoles:nRoles]
+		if err := sa.addArray(dst.Roles, spans[cRoles]); err != nil {
+			return fmt.Errorf("%w: roles: %v", ErrMalformed, err)
+		}
+	}
+	if nAud > 0 {
+		dst.Audience = arena[nRoles : nRoles+nAud : nRoles+nAud]
+		if spans[cAud].kind == '"' {
+			sa.add(&dst.Audience[0], spans[cAud])
+		} else if err := sa.addArray(dst.Audience, spans[cAud]); err != nil {
+			return fmt.Errorf("%w: aud is neither a string nor an array of strings", ErrMalformed)
+		}
+	}
+	if sp := spans[cIss]; sp.present() {
+		sa.add(&dst.Issuer, sp)
+	}
+	if sp := spans[cSub]; sp.present() {
+		sa.add(&dst.Subject, sp)
+	}
+	if sp := spans[cJti]; sp.present() {
+		sa.add(&dst.ID, sp)
+	}
+	if sp := spans[cSid]; sp.present() && sp.end-sp.start > 2 {
+		sid, err := parseSessionIDBytes(data[sp.start+1:sp.end-1], sp.esc)
 		if err != nil {
 			return fmt.Errorf("%w: sid", err)
 		}
 		dst.SessionID = sid
 	}
-	if len(w.Aud) > 0 {
-		var one string
-		if err := json.Unmarshal(w.Aud, &one); err == nil {
-			dst.Audience = []string{one}
-		} else if err := json.Unmarshal(w.Aud, &dst.Audience); err != nil {
-			return fmt.Errorf("%w: aud is neither a string nor an array of strings", ErrMalformed)
-		}
-	}
 	var err error
-	if dst.ExpiresAt, err = decodeTime(w.Exp, te, "exp"); err != nil {
+	if dst.ExpiresAt, err = timeValue(data, spans[cExp], te, "exp"); err != nil {
 		return err
 	}
-	if dst.NotBefore, err = decodeTime(w.Nbf, te, "nbf"); err != nil {
+	if dst.NotBefore, err = timeValue(data, spans[cNbf], te, "nbf"); err != nil {
 		return err
 	}
-	if dst.IssuedAt, err = decodeTime(w.Iat, te, "iat"); err != nil {
+	if dst.IssuedAt, err = timeValue(data, spans[cIat], te, "iat"); err != nil {
 		return err
+	}
+	sa.finish()
+	if sa.scope != "" {
+		scope = sa.scope
+	}
+	if nScopes > 0 {
+		dst.Scopes = arena[nRoles+nAud : nRoles+nAud+nScopes : nRoles+nAud+nScopes]
+		fieldsInto(dst.Scopes, scope)
+	}
+	if sp := spans[cData]; sp.present() {
+		dst.Data = append(json.RawMessage(nil), data[sp.start:sp.end]...)
 	}
 	return nil
 }
 
-func decodeTime(raw json.RawMessage, te timeEncoding, name string) (time.Time, error) {
-	if len(raw) == 0 {
+// strAlloc collects the string claims of a payload and gives every one
+// that needs new memory a slice of a single allocation. Values equal to
+// an interned string reuse it; escaped values are unescaped on their own
+// (rare); beyond maxPending values, each gets its own copy.
+type strAlloc struct {
+	data    []byte
+	interns []string
+	pending [maxPending]struct {
+		dst        *string
+		start, end int
+	}
+	n, total int
+	scope    string // the value added with a nil dst
+}
+
+const maxPending = 16
+
+// add arranges for *dst (a.scope when dst is nil) to receive the text of
+// the unescaped string span sp.
+func (a *strAlloc) add(dst *string, sp span) {
+	body := a.data[sp.start+1 : sp.end-1]
+	if sp.esc {
+		a.set(dst, string(unquote(nil, body)))
+		return
+	}
+	for _, s := range a.interns {
+		if s == string(body) {
+			a.set(dst, s)
+			return
+		}
+	}
+	if a.n == maxPending {
+		a.set(dst, string(body))
+		return
+	}
+	p := &a.pending[a.n]
+	p.dst, p.start, p.end = dst, sp.start+1, sp.end-1
+	a.n++
+	a.total += len(body)
+}
+
+// addArray adds the elements of a validated array span, which must all
+// be strings, to out.
+func (a *strAlloc) addArray(out []string, sp span) error {
+	s := scanner{data: a.data[:sp.end], i: sp.start + 1}
+	for k := range out {
+		s.skipWS()
+		if a.data[s.i] != '"' {
+			return fmt.Errorf("element %d is not a string", k)
+		}
+		el, err := s.str()
+		if err != nil {
+			return err
+		}
+		a.add(&out[k], el)
+		s.skipWS()
+		s.i++ // ',' or ']'
+	}
+	return nil
+}
+
+// finish makes the one allocation and assigns the pending strings.
+func (a *strAlloc) finish() {
+	if a.n == 0 {
+		return
+	}
+	var b strings.Builder
+	b.Grow(a.total)
+	for _, p := range a.pending[:a.n] {
+		b.Write(a.data[p.start:p.end])
+	}
+	all, off := b.String(), 0
+	for _, p := range a.pending[:a.n] {
+		l := p.end - p.start
+		a.set(p.dst, all[off:off+l])
+		off += l
+	}
+}
+
+// set stores v in *dst, or in a.scope when dst is nil (taking a.scope's
+// address would move the whole strAlloc to the heap).
+func (a *strAlloc) set(dst *string, v string) {
+	if dst == nil {
+		a.scope = v
+		return
+	}
+	*dst = v
+}
+
+// parseSessionIDBytes is ParseSessionID on the raw body of a JSON string.
+func parseSessionIDBytes(body []byte, esc bool) (SessionID, error) {
+	if esc {
+		return ParseSessionID(string(unquote(nil, body)))
+	}
+	var s SessionID
+	if len(body) != 22 {
+		return SessionID{}, fmt.Errorf("%w: session ID is %d characters, want 22", ErrMalformed, len(body))
+	}
+	if _, ok := paseto.AppendDecode(s[:0], body); !ok {
+		return SessionID{}, fmt.Errorf("%w: session ID is not canonical base64url", ErrMalformed)
+	}
+	return s, nil
+}
+
+// countFields and fieldsInto split like strings.Fields (runs of Unicode
+// white space) without allocating the result.
+func countFieldsBytes(b []byte) int {
+	n, in := 0, false
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		b = b[size:]
+		sp := unicode.IsSpace(r)
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
+}
+
+func countFields(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		sp := unicode.IsSpace(r)
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
+}
+
+func fieldsInto(out []string, s string) {
+	k, start := 0, -1
+	for i, r := range s {
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				out[k] = s[start:i]
+				k++
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		out[k] = s[start:]
+	}
+}
+
+func timeValue(data []byte, sp span, te timeEncoding, name string) (time.Time, error) {
+	if !sp.present() {
 		return time.Time{}, nil
 	}
 	if te == numericDates {
-		var f float64
-		if err := json.Unmarshal(raw, &f); err != nil || math.IsNaN(f) || f < 0 || f > 1<<40 {
+		f, err := strconv.ParseFloat(string(data[sp.start:sp.end]), 64)
+		if err != nil || math.IsNaN(f) || f < 0 || f > 1<<40 {
 			return time.Time{}, fmt.Errorf("%w: %s is not a NumericDate", ErrMalformed, name)
 		}
 		sec, frac := math.Modf(f)
 		return time.Unix(int64(sec), int64(math.Round(frac*1e3))*1e6).UTC(), nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return time.Time{}, fmt.Errorf("%w: %s is not an RFC 3339 string", ErrMalformed, name)
+	body := data[sp.start+1 : sp.end-1]
+	if !sp.esc {
+		if t, ok := parseRFC3339UTC(body); ok {
+			return t, nil
+		}
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	v := string(body)
+	if sp.esc {
+		v = string(unquote(nil, body))
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: %s is not an RFC 3339 string", ErrMalformed, name)
 	}
 	return t, nil
 }
 
-// checkNoDuplicates walks data and fails on a duplicate member name in any
-// object, on a top level that is not an object, and on trailing data.
-func checkNoDuplicates(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return err
+// parseRFC3339UTC parses the form we issue, "2006-01-02T15:04:05Z" with an
+// optional fraction of 1 to 9 digits, in UTC. It reports false for
+// anything else (other offsets, out-of-range fields), which the caller
+// then hands to time.Parse, so the two always agree on what is accepted.
+func parseRFC3339UTC[T string | []byte](s T) (time.Time, bool) {
+	if len(s) < 20 || s[len(s)-1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("not a JSON object")
+	bad := false
+	d2 := func(i int) int {
+		a, b := s[i]-'0', s[i+1]-'0'
+		bad = bad || a > 9 || b > 9
+		return int(a)*10 + int(b)
 	}
-	if err := walkObject(dec); err != nil {
-		return err
+	y := d2(0)*100 + d2(2)
+	mo, d, h, mi, sec := d2(5), d2(8), d2(11), d2(14), d2(17)
+	// Day 29-31 is left to time.Parse, which knows month lengths.
+	if bad || mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("trailing data after the object")
-	}
-	return nil
-}
-
-func walkObject(dec *json.Decoder) error {
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
+	ns := 0
+	if frac := s[19 : len(s)-1]; len(frac) > 0 {
+		if len(frac) < 2 || len(frac) > 10 || frac[0] != '.' {
+			return time.Time{}, false
 		}
-		name, _ := tok.(string)
-		if seen[name] {
-			return fmt.Errorf("duplicate member %q", name)
-		}
-		seen[name] = true
-		if err := walkValue(dec); err != nil {
-			return err
-		}
-	}
-	_, err := dec.Token() // '}'
-	return err
-}
-
-func walkValue(dec *json.Decoder) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch tok {
-	case json.Delim('{'):
-		return walkObject(dec)
-	case json.Delim('['):
-		for dec.More() {
-			if err := walkValue(dec); err != nil {
-				return err
+		for k := 1; k < 10; k++ {
+			ns *= 10
+			if k < len(frac) {
+				c := frac[k] - '0'
+				if c > 9 {
+					return time.Time{}, false
+				}
+				ns += int(c)
 			}
 		}
-		_, err = dec.Token()
-		return err
 	}
-	return nil
+	days := daysFromCivil(y, mo, d)
+	return time.Unix(days*86400+int64(h*3600+mi*60+sec), int64(ns)).UTC(), true
+}
+
+// daysFromCivil returns the days from 1970-01-01 to the given proleptic
+// Gregorian date (y ≥ 0), by the usual era arithmetic.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400
+	mp := m + 9
+	if m > 2 {
+		mp = m - 3
+	}
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }

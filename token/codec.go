@@ -3,6 +3,7 @@ package token
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessiontoken/sessiontoken/keys"
@@ -38,15 +39,33 @@ func (f Format) String() string {
 // accepts reports whether keys of algorithm a issue and verify tokens of
 // format f.
 func (f Format) accepts(a keys.Algorithm) bool {
-	switch f {
-	case V4Local:
-		return a == keys.V4Local
-	case V4Public:
-		return a == keys.V4Public
-	case JWT:
-		return a == keys.HS256 || a == keys.EdDSA || a == keys.ES256
+	for _, b := range f.algorithms() {
+		if a == b {
+			return true
+		}
 	}
 	return false
+}
+
+// Key algorithms of each format; read-only.
+var (
+	v4LocalAlgs  = []keys.Algorithm{keys.V4Local}
+	v4PublicAlgs = []keys.Algorithm{keys.V4Public}
+	jwtAlgs      = []keys.Algorithm{keys.HS256, keys.EdDSA, keys.ES256}
+)
+
+// algorithms returns the key algorithms that issue and verify tokens of
+// format f. The slice must not be modified.
+func (f Format) algorithms() []keys.Algorithm {
+	switch f {
+	case V4Local:
+		return v4LocalAlgs
+	case V4Public:
+		return v4PublicAlgs
+	case JWT:
+		return jwtAlgs
+	}
+	return nil
 }
 
 // Defaults applied by [New] to zero Config fields.
@@ -106,6 +125,19 @@ type Config struct {
 // safe for concurrent use.
 type Codec struct {
 	cfg Config
+
+	// prep holds the PASETO keys of the last key set seen, prepared
+	// (derivation states, footers); rebuilt when the provider returns
+	// another set. Unused by JWT.
+	prep atomic.Pointer[pasetoKeys]
+
+	// jwtPrep is the same for JWT keys (internal/jws state, fast-path
+	// headers). Unused by PASETO.
+	jwtPrep atomic.Pointer[jwtKeys]
+
+	// interns are the configured issuer and audiences: verified claims
+	// that equal one of them share its memory instead of allocating.
+	interns []string
 }
 
 // New checks cfg, applies its defaults and returns a codec.
@@ -133,36 +165,48 @@ func New(cfg Config) (*Codec, error) {
 	}
 	cfg.Audience = append([]string(nil), cfg.Audience...)
 	cfg.ImplicitAssertion = append([]byte(nil), cfg.ImplicitAssertion...)
-	return &Codec{cfg: cfg}, nil
+	c := &Codec{cfg: cfg}
+	if cfg.Issuer != "" {
+		c.interns = append(c.interns, cfg.Issuer)
+	}
+	c.interns = append(c.interns, cfg.Audience...)
+	return c, nil
 }
 
 // Format returns the format the codec issues and accepts.
 func (c *Codec) Format() Format { return c.cfg.Format }
 
 // Issue returns a token for claims, sealed or signed with the key set's
-// primary key. Zero fields are filled in: SessionID with a fresh random ID,
-// IssuedAt with the current time, ExpiresAt with IssuedAt + TTL, Issuer and
-// Audience from the Config. Times are truncated to the millisecond.
+// primary key among the keys of the codec's format
+// ([keys.Set.PrimaryFor]). Zero fields are
+// filled in: SessionID with a fresh random ID, IssuedAt with the current
+// time, ExpiresAt with IssuedAt + TTL, Issuer and Audience from the
+// Config. Times are truncated to the millisecond. Claims.Data must be
+// valid JSON without duplicate names.
 func (c *Codec) Issue(claims Claims) (string, error) {
 	now := c.cfg.Now()
-	key, err := c.cfg.Keys.Current().Primary(now)
+	if c.cfg.Format != JWT {
+		pk, err := c.issuingKey(now)
+		if err != nil {
+			return "", err
+		}
+		if err := c.fill(&claims, now); err != nil {
+			return "", err
+		}
+		if c.cfg.Format == V4Local {
+			return c.issueLocal(pk, &claims)
+		}
+		return c.issuePublic(pk, &claims)
+	}
+	set := c.cfg.Keys.Current()
+	key, err := set.PrimaryFor(now, jwtAlgs...)
 	if err != nil {
 		return "", fmt.Errorf("token: issuing: %w", err)
-	}
-	if !c.cfg.Format.accepts(key.Algorithm()) {
-		return "", fmt.Errorf("token: issuing: primary key %s is %v, codec format is %v", key.ID(), key.Algorithm(), c.cfg.Format)
 	}
 	if err := c.fill(&claims, now); err != nil {
 		return "", err
 	}
-	switch c.cfg.Format {
-	case V4Local:
-		return c.issueLocal(key, &claims)
-	case V4Public:
-		return c.issuePublic(key, &claims)
-	default:
-		return c.issueJWT(key, &claims)
-	}
+	return c.issueJWT(set, key, &claims)
 }
 
 // fill completes claims before issuing.
@@ -192,6 +236,9 @@ func (c *Codec) fill(cl *Claims, now time.Time) error {
 	if !cl.ExpiresAt.After(cl.IssuedAt) {
 		return errors.New("token: issuing: ExpiresAt is not after IssuedAt")
 	}
+	if err := validData(cl.Data); err != nil {
+		return fmt.Errorf("token: issuing: Claims.Data: %v", err)
+	}
 	return nil
 }
 
@@ -207,24 +254,29 @@ func (c *Codec) fill(cl *Claims, now time.Time) error {
 // ErrMalformed, ErrUnknownKey, ErrBadSignature, ErrExpired, ErrNotYetValid,
 // ErrIssuer, ErrAudience). Verify does not check revocation.
 func (c *Codec) Verify(raw string) (*Claims, error) {
-	cl := new(Claims)
-	if err := c.VerifyTo(cl, raw); err != nil {
+	// One allocation holds the Claims and room for a few roles and
+	// audiences, which then need no slice of their own.
+	box := new(struct {
+		cl    Claims
+		arena [4]string
+	})
+	if err := c.verify(&box.cl, raw, box.arena[:0]); err != nil {
 		return nil, err
 	}
-	return cl, nil
+	return &box.cl, nil
 }
 
 // VerifyTo is [Codec.Verify] writing into dst, which it overwrites whole,
 // for callers that reuse a Claims. On error dst is zeroed.
 func (c *Codec) VerifyTo(dst *Claims, raw string) error {
-	err := c.verify(dst, raw)
+	err := c.verify(dst, raw, nil)
 	if err != nil {
 		*dst = Claims{}
 	}
 	return err
 }
 
-func (c *Codec) verify(dst *Claims, raw string) error {
+func (c *Codec) verify(dst *Claims, raw string, arena []string) error {
 	if len(raw) > c.cfg.MaxTokenSize {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(raw), c.cfg.MaxTokenSize)
 	}
@@ -232,9 +284,9 @@ func (c *Codec) verify(dst *Claims, raw string) error {
 	var err error
 	switch c.cfg.Format {
 	case V4Local:
-		err = c.verifyLocal(dst, raw, now)
+		err = c.verifyLocal(dst, raw, now, arena)
 	case V4Public:
-		err = c.verifyPublic(dst, raw, now)
+		err = c.verifyPublic(dst, raw, now, arena)
 	default:
 		err = c.verifyJWT(dst, raw, now)
 	}
@@ -246,8 +298,8 @@ func (c *Codec) verify(dst *Claims, raw string) error {
 
 // lookup returns the verifying key named kid, refusing keys of another
 // format and keys past their window.
-func (c *Codec) lookup(kid string, now time.Time) (*keys.Key, error) {
-	k, err := c.cfg.Keys.Current().Lookup(kid)
+func (c *Codec) lookup(set *keys.Set, kid string, now time.Time) (*keys.Key, error) {
+	k, err := set.Lookup(kid)
 	if err != nil || !c.cfg.Format.accepts(k.Algorithm()) || !k.VerifiesAt(now) {
 		return nil, ErrUnknownKey
 	}

@@ -1,0 +1,340 @@
+package paseto
+
+import (
+	"crypto/ed25519"
+	"crypto/subtle"
+	"encoding"
+	"encoding/binary"
+	"errors"
+	"hash"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/blake2b"
+	"golang.org/x/crypto/chacha20"
+)
+
+// Token headers: version and purpose, with the trailing dot.
+const (
+	LocalHeader  = "v4.local."
+	PublicHeader = "v4.public."
+)
+
+// Sizes of the v4 constructions.
+const (
+	KeySize       = 32 // v4.local key
+	NonceSize     = 32 // v4.local n
+	TagSize       = 32 // v4.local t
+	SignatureSize = ed25519.SignatureSize
+)
+
+// Errors. The token package maps them to its own sentinels.
+var (
+	// ErrMalformed reports a token that is not a well-formed v4 token of
+	// the expected purpose: header, dots, base64url, length.
+	ErrMalformed = errors.New("paseto: malformed token")
+	// ErrAuth reports a MAC or signature that does not verify.
+	ErrAuth = errors.New("paseto: message authentication failed")
+	// ErrKey reports key material of the wrong size.
+	ErrKey = errors.New("paseto: invalid key")
+)
+
+var (
+	localHeader  = []byte(LocalHeader)
+	publicHeader = []byte(PublicHeader)
+	encInfo      = "paseto-encryption-key"
+	authInfo     = "paseto-auth-key-for-aead"
+)
+
+// Split checks that raw starts with header and returns the encoded payload
+// and the encoded footer ("" when there is none). A token has at most one
+// dot after its header, and neither part may be empty: "v4.local.x." and
+// "v4.local..f" are refused.
+func Split(raw, header string) (body, footer string, err error) {
+	if !strings.HasPrefix(raw, header) {
+		return "", "", ErrMalformed
+	}
+	rest := raw[len(header):]
+	body, footer, dotted := strings.Cut(rest, ".")
+	if body == "" || (dotted && footer == "") || strings.IndexByte(footer, '.') >= 0 {
+		return "", "", ErrMalformed
+	}
+	return body, footer, nil
+}
+
+// AppendPAE appends the Pre-Authentication Encoding of pieces to dst:
+// LE64(count) followed by LE64(len(p)) || p for each piece.
+func AppendPAE(dst []byte, pieces ...[]byte) []byte {
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(len(pieces)))
+	for _, p := range pieces {
+		dst = binary.LittleEndian.AppendUint64(dst, uint64(len(p))&^(1<<63))
+		dst = append(dst, p...)
+	}
+	return dst
+}
+
+// stateSize is the length of a marshalled blake2b digest: magic "b2b",
+// h[8], c[2], size, block[128], offset.
+const stateSize = 3 + 8*8 + 2*8 + 1 + blake2b.BlockSize + 1
+
+const (
+	offH      = 3
+	offSize   = offH + 8*8 + 2*8
+	offBlock  = offSize + 1
+	offOffset = offBlock + blake2b.BlockSize
+)
+
+// fresh32 and fresh56 are the marshalled states of new unkeyed digests
+// of those output sizes; keyedState patches them into keyed ones.
+var (
+	fresh32 = fresh(32)
+	fresh56 = fresh(56)
+)
+
+func fresh(size int) (st [stateSize]byte) {
+	h, _ := blake2b.New(size, nil)
+	b, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil || len(b) != stateSize {
+		panic("paseto: unexpected blake2b state encoding")
+	}
+	copy(st[:], b)
+	return st
+}
+
+// keyedState writes into st the state of a digest of the given size keyed
+// with key (len ≤ 64), as blake2b.New(size, key) has it before any input:
+// the parameter block carries the key length, and the zero-padded key is
+// the pending first block.
+func keyedState(st *[stateSize]byte, base *[stateSize]byte, key []byte) {
+	*st = *base
+	// The marshalled form stores words big-endian.
+	h0 := binary.BigEndian.Uint64(st[offH:])
+	binary.BigEndian.PutUint64(st[offH:], h0^uint64(len(key))<<8)
+	copy(st[offBlock:offBlock+blake2b.BlockSize], key)
+	st[offOffset] = blake2b.BlockSize
+}
+
+// scratch is the per-call working state, pooled. Everything secret in it
+// (derived keys, keyed states) is cleared by release.
+type scratch struct {
+	d   hash.Hash
+	u   encoding.BinaryUnmarshaler
+	st  [stateSize]byte
+	ekn [64]byte // Ek || n2 (56 bytes used)
+	ak  [32]byte
+	tag [TagSize]byte
+	le  [8]byte
+	pre [8 + 8 + len(LocalHeader) + 8 + NonceSize + 8]byte // PAE up to c
+	buf []byte
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	d, _ := blake2b.New(32, nil)
+	return &scratch{d: d, u: d.(encoding.BinaryUnmarshaler)}
+}}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+func (s *scratch) release() {
+	_ = s.u.UnmarshalBinary(fresh32[:]) // overwrite h and block
+	clear(s.st[:])
+	clear(s.ekn[:])
+	clear(s.ak[:])
+	clear(s.tag[:])
+	clear(s.pre[:])
+	clear(s.buf)
+	s.buf = s.buf[:0]
+	if cap(s.buf) > 64<<10 {
+		s.buf = nil
+	}
+	scratchPool.Put(s)
+}
+
+// restore loads a marshalled state into the scratch digest.
+func (s *scratch) restore(st []byte) {
+	if err := s.u.UnmarshalBinary(st); err != nil {
+		panic("paseto: restoring a blake2b state: " + err.Error())
+	}
+}
+
+func (s *scratch) writePiece(p []byte) {
+	binary.LittleEndian.PutUint64(s.le[:], uint64(len(p))&^(1<<63))
+	s.d.Write(s.le[:])
+	s.d.Write(p)
+}
+
+// LocalKey is a prepared v4.local key: the keyed BLAKE2b states of the two
+// derivations, each with its key block compressed and its info string
+// absorbed. It is immutable and safe for concurrent use.
+type LocalKey struct {
+	enc  [stateSize]byte // BLAKE2b-448(key; "paseto-encryption-key" || ·)
+	auth [stateSize]byte // BLAKE2b-256(key; "paseto-auth-key-for-aead" || ·)
+}
+
+// NewLocalKey prepares a 32-byte v4.local key.
+func NewLocalKey(key []byte) (*LocalKey, error) {
+	if len(key) != KeySize {
+		return nil, ErrKey
+	}
+	k := new(LocalKey)
+	s := getScratch()
+	defer s.release()
+	for _, p := range []struct {
+		dst  *[stateSize]byte
+		base *[stateSize]byte
+		info string
+	}{{&k.enc, &fresh56, encInfo}, {&k.auth, &fresh32, authInfo}} {
+		keyedState(&s.st, p.base, key)
+		s.restore(s.st[:])
+		s.d.Write([]byte(p.info)) // compresses the key block
+		b, err := s.d.(encoding.BinaryMarshaler).MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		// The block beyond the absorbed info string still holds the tail
+		// of the padded key; the digest never reads it again, but it
+		// should not be kept.
+		clear(b[offBlock+int(b[offOffset]) : offBlock+blake2b.BlockSize])
+		copy(p.dst[:], b)
+		clear(b)
+	}
+	return k, nil
+}
+
+// derive computes Ek || n2 into s.ekn and Ak into s.ak for nonce n.
+func (k *LocalKey) derive(s *scratch, n []byte) {
+	s.restore(k.enc[:])
+	s.d.Write(n)
+	s.d.Sum(s.ekn[:0])
+	s.restore(k.auth[:])
+	s.d.Write(n)
+	s.d.Sum(s.ak[:0])
+}
+
+// mac computes t = BLAKE2b-256(Ak; PAE(h, n, c, f, i)) into s.tag.
+func (s *scratch) mac(n, c, f, i []byte) {
+	keyedState(&s.st, &fresh32, s.ak[:])
+	s.restore(s.st[:])
+	// PAE(h, n, c, f, i), with everything before c in one write.
+	p := s.pre[:0]
+	p = binary.LittleEndian.AppendUint64(p, 5)
+	p = binary.LittleEndian.AppendUint64(p, uint64(len(localHeader)))
+	p = append(p, localHeader...)
+	p = binary.LittleEndian.AppendUint64(p, uint64(len(n)))
+	p = append(p, n...)
+	p = binary.LittleEndian.AppendUint64(p, uint64(len(c))&^(1<<63))
+	s.d.Write(p)
+	s.d.Write(c)
+	s.writePiece(f)
+	s.writePiece(i)
+	s.d.Sum(s.tag[:0])
+}
+
+func xor(s *scratch, dst, src []byte) {
+	ciph, err := chacha20.NewUnauthenticatedCipher(s.ekn[:32], s.ekn[32:56])
+	if err != nil {
+		panic("paseto: " + err.Error())
+	}
+	ciph.XORKeyStream(dst, src)
+}
+
+// Seal appends the v4.local token of message m with footer f and implicit
+// assertion i to dst, using the 32-byte nonce n (from crypto/rand; only
+// tests pass fixed nonces).
+func (k *LocalKey) Seal(dst []byte, n *[NonceSize]byte, m, f, i []byte) []byte {
+	s := getScratch()
+	defer s.release()
+	k.derive(s, n[:])
+	// Binary payload n || c || t in the scratch buffer.
+	need := NonceSize + len(m) + TagSize
+	if cap(s.buf) < need {
+		s.buf = make([]byte, 0, need+need/4)
+	}
+	b := s.buf[:need]
+	copy(b, n[:])
+	c := b[NonceSize : NonceSize+len(m)]
+	xor(s, c, m)
+	s.mac(n[:], c, f, i)
+	copy(b[NonceSize+len(m):], s.tag[:])
+	dst = append(dst, LocalHeader...)
+	dst = AppendEncode(dst, b)
+	if len(f) > 0 {
+		dst = append(dst, '.')
+		dst = AppendEncode(dst, f)
+	}
+	s.buf = b
+	return dst
+}
+
+// Open authenticates and decrypts the encoded payload body of a v4.local
+// token (as returned by [Split]) with footer f (decoded) and implicit
+// assertion i. It decodes into buf (grown when too small) and returns the
+// plaintext, which aliases the returned buffer: the caller owns both and
+// should clear the plaintext when done. The tag is compared in constant
+// time before anything is decrypted.
+func (k *LocalKey) Open(buf []byte, body string, f, i []byte) (m, out []byte, err error) {
+	if DecodedLen(len(body)) < NonceSize+TagSize {
+		return nil, buf, ErrMalformed
+	}
+	out, ok := AppendDecode(buf[:0], body)
+	if !ok {
+		return nil, out, ErrMalformed
+	}
+	n := out[:NonceSize]
+	c := out[NonceSize : len(out)-TagSize]
+	t := out[len(out)-TagSize:]
+	s := getScratch()
+	defer s.release()
+	k.derive(s, n)
+	s.mac(n, c, f, i)
+	if subtle.ConstantTimeCompare(s.tag[:], t) != 1 {
+		return nil, out, ErrAuth
+	}
+	xor(s, c, c)
+	return c, out, nil
+}
+
+// Sign appends the v4.public token of message m with footer f and implicit
+// assertion i to dst, signed with priv.
+func Sign(dst []byte, priv ed25519.PrivateKey, m, f, i []byte) []byte {
+	s := getScratch()
+	defer s.release()
+	s.buf = AppendPAE(s.buf[:0], publicHeader, m, f, i)
+	sig := ed25519.Sign(priv, s.buf)
+	// Binary payload m || sig, reusing the scratch buffer.
+	b := append(append(s.buf[:0], m...), sig...)
+	dst = append(dst, PublicHeader...)
+	dst = AppendEncode(dst, b)
+	if len(f) > 0 {
+		dst = append(dst, '.')
+		dst = AppendEncode(dst, f)
+	}
+	s.buf = b
+	return dst
+}
+
+// Verify checks the encoded payload body of a v4.public token (as returned
+// by [Split]) with footer f (decoded) and implicit assertion i against
+// pub, and returns the message, which aliases the returned buffer.
+func Verify(buf []byte, pub ed25519.PublicKey, body string, f, i []byte) (m, out []byte, err error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return nil, buf, ErrKey
+	}
+	dl := DecodedLen(len(body))
+	if dl < SignatureSize {
+		return nil, buf, ErrMalformed
+	}
+	out, ok := AppendDecode(buf[:0], body)
+	if !ok {
+		return nil, out, ErrMalformed
+	}
+	mlen := len(out) - SignatureSize
+	// PAE(h, m, f, i) after the decoded payload, in the same buffer.
+	out = AppendPAE(out, publicHeader, out[:mlen], f, i)
+	m = out[:mlen] // out may have moved
+	sig := out[mlen : mlen+SignatureSize]
+	if !ed25519.Verify(pub, out[dl:], sig) {
+		return nil, out, ErrAuth
+	}
+	return m, out, nil
+}
