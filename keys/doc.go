@@ -4,8 +4,9 @@
 //
 // Most programs need two calls: [LoadFile] (or [FromEnv]) to read a key-set
 // file into a [*Set], and [NewRing] to hold that set where a token codec can
-// read it while a reload replaces it. To start, [Generate] a key and wrap it
-// with [NewSet]:
+// read it while a reload replaces it; a server whose file changes uses
+// [WatchFile] instead, which does both and reloads the file when it changes.
+// To start, [Generate] a key and wrap it with [NewSet]:
 //
 //	k, err := keys.Generate(keys.V4Local)
 //	set, err := keys.NewSet(k)
@@ -106,7 +107,40 @@
 // lets anyone who sees a token test guesses of the key offline: symmetric
 // keys must be random (use [Generate]), never derived from a password.
 //
-// What this package does not do: it does not reload files, rotate keys on a
-// schedule, wrap keys under a master key or talk to Redis; those build on
-// [Ring] and the file format.
+// # Live key sets
+//
+// A token codec reads keys through a [Provider]; a [Ring] is the holder a
+// reload writes to, read with one atomic load. The sources fill one:
+//
+//   - [WatchFile] loads a key-set file and polls it ([FileSource]): a new
+//     file replaces the set in force only when it parses and has a primary
+//     key ([UsableConfig]); otherwise the old set stays and the reason goes
+//     to a [log/slog.Logger] and an OnError hook. Polling follows symbolic
+//     links at each look, which catches the "..data" swap Kubernetes uses
+//     to update mounted secrets.
+//   - [LoadEnv] loads an environment variable once: the environment cannot
+//     change under a running process, so rotating means restarting.
+//   - Package keys/redissource shares a set through Redis, with every secret
+//     wrapped under a master key, and rotates it on a schedule. Importing
+//     keys alone links no Redis.
+//
+// # Wrapping
+//
+// [Key.WrappedPASERK] wraps a v4.local or v4.public secret under a v4.local
+// master key with PASERK k4.local-wrap.pie / k4.secret-wrap.pie, and
+// [ParseWrappedPASERK] unwraps it, failing with [ErrUnwrap] for a wrong key
+// or altered data. [Key.WrappedSecret] and [ParseWrappedSecret] extend the
+// same construction to JWT keys, under this package's own headers.
+//
+// # Export and monitoring
+//
+// [JWKSHandler] serves /.well-known/jwks.json ([Set.JWKS]): EdDSA and ES256
+// public keys as JWKs, v4.public keys as k4.public PASERKs under a separate
+// "paserk" member, never a symmetric key, a private member or an expired
+// key. [KeyUsage] counts the tokens each key verifies and warns when tokens
+// still arrive under a key close to its end; [Set.Check] reports a primary
+// key older than the rotation period, a missing primary, or a primary near
+// its end with no successor.
+//
+// docs/keys.md has the rotation runbooks for files and for Redis.
 package keys
