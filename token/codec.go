@@ -36,9 +36,10 @@ func (f Format) String() string {
 	return fmt.Sprintf("Format(%d)", uint8(f))
 }
 
-// accepts reports whether keys of algorithm a issue and verify tokens of
-// format f.
-func (f Format) accepts(a keys.Algorithm) bool {
+// Accepts reports whether keys of algorithm a issue and verify tokens of
+// format f: v4.local keys for V4Local, v4.public keys for V4Public, HS256,
+// EdDSA and ES256 keys for JWT. A codec ignores every other key of its set.
+func (f Format) Accepts(a keys.Algorithm) bool {
 	for _, b := range f.algorithms() {
 		if a == b {
 			return true
@@ -300,7 +301,7 @@ func (c *Codec) verify(dst *Claims, raw string, arena []string) error {
 // format and keys past their window.
 func (c *Codec) lookup(set *keys.Set, kid string, now time.Time) (*keys.Key, error) {
 	k, err := set.Lookup(kid)
-	if err != nil || !c.cfg.Format.accepts(k.Algorithm()) || !k.VerifiesAt(now) {
+	if err != nil || !c.cfg.Format.Accepts(k.Algorithm()) || !k.VerifiesAt(now) {
 		return nil, ErrUnknownKey
 	}
 	return k, nil

@@ -150,7 +150,7 @@ func (c *Codec) jwtKeysFor(set *keys.Set) *jwtKeys {
 	}
 	p := &jwtKeys{set: set, byHeader: map[string]jwtPrepKey{}, byKey: map[*keys.Key]*jws.Key{}}
 	for _, k := range set.Keys() {
-		if !JWT.accepts(k.Algorithm()) {
+		if !JWT.Accepts(k.Algorithm()) {
 			continue
 		}
 		jk := (*jws.Key)(nil)

@@ -52,7 +52,7 @@ func (c *Codec) pasetoKeysFor(set *keys.Set) *pasetoKeys {
 	ks := set.Keys()
 	p := &pasetoKeys{set: set, byFooter: make(map[string]*pasetoKey, len(ks)), byKey: make(map[*keys.Key]*pasetoKey, len(ks))}
 	for _, k := range ks {
-		if !c.cfg.Format.accepts(k.Algorithm()) {
+		if !c.cfg.Format.Accepts(k.Algorithm()) {
 			continue
 		}
 		pk := (*pasetoKey)(nil)
