@@ -20,6 +20,10 @@ var (
 	// ErrRefreshReused: a refresh token older than the session's current one
 	// was presented outside the grace window (see [RefreshCounter]).
 	ErrRefreshReused = errors.New("revocation: refresh token reused")
+	// ErrInvalid: the request cannot be stored as asked, for example a
+	// session revoked until an instant beyond the store's MaxTokenLifetime
+	// (shortening it silently would let a later-expiring token through).
+	ErrInvalid = errors.New("revocation: invalid request")
 )
 
 // Store is a revocation list. Implementations must be safe for concurrent
