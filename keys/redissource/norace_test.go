@@ -1,0 +1,5 @@
+//go:build !race
+
+package redissource
+
+const raceEnabled = false
