@@ -1,0 +1,5 @@
+//go:build !race
+
+package sessiontoken
+
+const raceEnabled = false
