@@ -120,6 +120,12 @@ type Config struct {
 	// Now returns the current time. If nil, time.Now. Tests inject a fixed
 	// clock here.
 	Now func() time.Time
+
+	// KeyUsage, if not nil, counts the tokens each key verified (only
+	// tokens that passed every check) and warns when tokens still arrive
+	// under a key close to the end of its window: see [keys.KeyUsage]. It
+	// costs a few tens of nanoseconds and no allocation per verification.
+	KeyUsage *keys.KeyUsage
 }
 
 // Codec issues and verifies tokens of one format with one key set. It is
@@ -282,19 +288,28 @@ func (c *Codec) verify(dst *Claims, raw string, arena []string) error {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(raw), c.cfg.MaxTokenSize)
 	}
 	now := c.cfg.Now()
-	var err error
+	var (
+		key *keys.Key
+		err error
+	)
 	switch c.cfg.Format {
 	case V4Local:
-		err = c.verifyLocal(dst, raw, now, arena)
+		key, err = c.verifyLocal(dst, raw, now, arena)
 	case V4Public:
-		err = c.verifyPublic(dst, raw, now, arena)
+		key, err = c.verifyPublic(dst, raw, now, arena)
 	default:
-		err = c.verifyJWT(dst, raw, now)
+		key, err = c.verifyJWT(dst, raw, now)
 	}
 	if err != nil {
 		return err
 	}
-	return c.checkClaims(dst, now)
+	if err := c.checkClaims(dst, now); err != nil {
+		return err
+	}
+	if c.cfg.KeyUsage != nil {
+		c.cfg.KeyUsage.Verified(key, now)
+	}
+	return nil
 }
 
 // lookup returns the verifying key named kid, refusing keys of another

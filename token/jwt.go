@@ -43,26 +43,28 @@ func (c *Codec) issueJWT(set *keys.Set, k *keys.Key, cl *Claims) (string, error)
 // its claims into dst: header (strict, see internal/jws), key by kid (of
 // this codec's format, inside its window), alg equal to the key's,
 // signature, then the claims with NumericDate times. The claim rules
-// (exp, nbf, iat, iss, aud) are the caller's.
-func (c *Codec) verifyJWT(dst *Claims, raw string, now time.Time) error {
+// (exp, nbf, iat, iss, aud) are the caller's. It returns the key that
+// verified.
+func (c *Codec) verifyJWT(dst *Claims, raw string, now time.Time) (*keys.Key, error) {
 	var t jws.Token
-	jk, err := c.jwtKey(raw, now, &t)
+	k, jk, err := c.jwtKey(raw, now, &t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bp := jwtBuffers.Get().(*[]byte)
 	defer putJWTBuffer(bp)
 	payload, err := jk.Verify((*bp)[:0], &t)
 	if err != nil {
-		return jwtError(err)
+		return nil, jwtError(err)
 	}
 	*bp = payload[:0]
 	err = parseClaims(dst, payload, numericDates)
 	clear(payload)
-	return err
+	return k, err
 }
 
-// jwtKey parses raw into t and returns the key that must verify it.
+// jwtKey parses raw into t and returns the key that must verify it, with
+// its prepared form.
 //
 // Fast path: a header segment that is byte for byte the one we write for a
 // JWT key of the current set ({"alg":…,"kid":…,"typ":"JWT"}) names that
@@ -70,31 +72,31 @@ func (c *Codec) verifyJWT(dst *Claims, raw string, now time.Time) error {
 // the set was prepared. Any other header is decoded and checked strictly
 // and its kid looked up; its alg must then be the key's (checked by
 // jws.Key.Verify). Both paths accept exactly the same tokens.
-func (c *Codec) jwtKey(raw string, now time.Time, t *jws.Token) (*jws.Key, error) {
+func (c *Codec) jwtKey(raw string, now time.Time, t *jws.Token) (*keys.Key, *jws.Key, error) {
 	set := c.cfg.Keys.Current()
 	if d := strings.IndexByte(raw, '.'); d > 0 {
 		if pk, ok := c.jwtKeysFor(set).byHeader[raw[:d]]; ok {
 			if !pk.key.VerifiesAt(now) {
-				return nil, fmt.Errorf("%w: key %s no longer verifies", ErrUnknownKey, pk.key.ID())
+				return nil, nil, fmt.Errorf("%w: key %s no longer verifies", ErrUnknownKey, pk.key.ID())
 			}
 			if err := jws.ParseKnownHeader(raw, jws.Header{Alg: pk.jk.Algorithm(), KID: pk.key.ID()}, t); err != nil {
-				return nil, jwtError(err)
+				return nil, nil, jwtError(err)
 			}
-			return pk.jk, nil
+			return pk.key, pk.jk, nil
 		}
 	}
 	if err := jws.Parse(raw, t); err != nil {
-		return nil, jwtError(err)
+		return nil, nil, jwtError(err)
 	}
 	k, err := c.lookup(set, t.Header.KID, now)
 	if err != nil {
-		return nil, fmt.Errorf("%w: kid %q", err, t.Header.KID)
+		return nil, nil, fmt.Errorf("%w: kid %q", err, t.Header.KID)
 	}
 	jk, err := c.preparedJWSKey(set, k)
 	if err != nil {
-		return nil, fmt.Errorf("%w: key %s: %v", ErrUnknownKey, k.ID(), err)
+		return nil, nil, fmt.Errorf("%w: key %s: %v", ErrUnknownKey, k.ID(), err)
 	}
-	return jk, nil
+	return k, jk, nil
 }
 
 // jwtError maps an internal/jws error to our sentinels: a token that is

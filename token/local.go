@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sessiontoken/sessiontoken/internal/paseto"
+	"github.com/sessiontoken/sessiontoken/keys"
 )
 
 // PASETO v4.local: claims encrypted with XChaCha20 and authenticated with
@@ -30,23 +31,24 @@ func (c *Codec) issueLocal(pk *pasetoKey, cl *Claims) (string, error) {
 // verifyLocal checks raw (already bounded in size) and decodes its claims
 // into dst, with arena as room for the claims' string slices: header,
 // footer and key, MAC (constant time) then decryption, then the claims
-// grammar. The claim rules are the caller's.
-func (c *Codec) verifyLocal(dst *Claims, raw string, now time.Time, arena []string) error {
+// grammar. It returns the key that verified. The claim rules are the
+// caller's.
+func (c *Codec) verifyLocal(dst *Claims, raw string, now time.Time, arena []string) (*keys.Key, error) {
 	body, footerEnc, err := paseto.Split(raw, paseto.LocalHeader)
 	if err != nil {
-		return fmt.Errorf("%w: not a v4.local token", ErrMalformed)
+		return nil, fmt.Errorf("%w: not a v4.local token", ErrMalformed)
 	}
 	pk, footer, err := c.verifyingKey(footerEnc, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bp := getBuffer()
 	m, out, err := pk.local.Open((*bp)[:0], body, footer, c.cfg.ImplicitAssertion)
 	if err != nil {
 		putBuffer(bp, out)
-		return pasetoError(err)
+		return nil, pasetoError(err)
 	}
 	err = parseClaimsArena(dst, m, rfc3339Times, arena, c.interns)
 	putBuffer(bp, out)
-	return err
+	return pk.key, err
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sessiontoken/sessiontoken/internal/paseto"
+	"github.com/sessiontoken/sessiontoken/keys"
 )
 
 // PASETO v4.public: claims in clear, signed with Ed25519 over
@@ -27,23 +28,23 @@ func (c *Codec) issuePublic(pk *pasetoKey, cl *Claims) (string, error) {
 
 // verifyPublic checks raw (already bounded in size) and decodes its claims
 // into dst: header, footer and key, signature, then the claims grammar.
-// The claim rules are the caller's.
-func (c *Codec) verifyPublic(dst *Claims, raw string, now time.Time, arena []string) error {
+// It returns the key that verified. The claim rules are the caller's.
+func (c *Codec) verifyPublic(dst *Claims, raw string, now time.Time, arena []string) (*keys.Key, error) {
 	body, footerEnc, err := paseto.Split(raw, paseto.PublicHeader)
 	if err != nil {
-		return fmt.Errorf("%w: not a v4.public token", ErrMalformed)
+		return nil, fmt.Errorf("%w: not a v4.public token", ErrMalformed)
 	}
 	pk, footer, err := c.verifyingKey(footerEnc, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bp := getBuffer()
 	m, out, err := paseto.Verify((*bp)[:0], pk.pub, body, footer, c.cfg.ImplicitAssertion)
 	if err != nil {
 		putBuffer(bp, out)
-		return pasetoError(err)
+		return nil, pasetoError(err)
 	}
 	err = parseClaimsArena(dst, m, rfc3339Times, arena, c.interns)
 	putBuffer(bp, out)
-	return err
+	return pk.key, err
 }
