@@ -7,8 +7,8 @@
 // password, and wrap protected routes with [Manager.Middleware]:
 //
 //	mgr, err := sessiontoken.New(sessiontoken.Config{
-//		Keys:        ring,                    // keys.Provider: a key set or a reloading holder
-//		Revocations: revocation.NewMemory(),  // or revocation.NewRedis for a fleet
+//		Keys:        ring,  // keys.Provider: a key set or a reloading holder
+//		Revocations: store, // revocation.NewMemory(revocation.MemoryConfig{}), or NewRedis for a fleet
 //		Issuer:      "https://api.example.com",
 //	})
 //	pair, err := mgr.Login(ctx, sessiontoken.Subject{ID: user.ID, Roles: user.Roles})

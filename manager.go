@@ -256,6 +256,15 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.AbsoluteTimeout < cfg.AccessTTL {
 		return nil, fmt.Errorf("sessiontoken: Config.AbsoluteTimeout (%v) is shorter than AccessTTL (%v)", cfg.AbsoluteTimeout, cfg.AccessTTL)
 	}
+	// A refresh token lives up to IdleTimeout (+ Leeway): a store that
+	// forgets a logout or a LogoutAll cutoff sooner would let an old
+	// refresh token work again, silently. Refuse it here rather than at
+	// the first Logout.
+	if s, ok := cfg.Revocations.(interface{ MaxTokenLifetime() time.Duration }); ok {
+		if need := cfg.IdleTimeout + cfg.Leeway; s.MaxTokenLifetime() < need {
+			return nil, fmt.Errorf("sessiontoken: the revocation store keeps entries for %v, less than IdleTimeout + Leeway (%v): a LogoutAll would be forgotten while refresh tokens it voids still live", s.MaxTokenLifetime(), need)
+		}
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

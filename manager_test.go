@@ -612,15 +612,28 @@ func TestKeysFollowRing(t *testing.T) {
 }
 
 // TestStoreLifetimeTooShort: a store that keeps entries for less than the
-// refresh token lifetime refuses the logout; the error says why and is not
-// mistaken for an outage.
+// refresh token lifetime would forget a LogoutAll while the refresh tokens
+// it voids still live. New refuses a store that reports its lifetime; a
+// store that does not is caught at the first logout, whose error says why
+// and is not mistaken for an outage.
 func TestStoreLifetimeTooShort(t *testing.T) {
 	ctx := context.Background()
 	clk := newClock()
 	st, err := revocation.NewMemory(revocation.MemoryConfig{Now: clk.Now, MaxTokenLifetime: time.Hour})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	m := newManager(t, st, clk, nil) // IdleTimeout 30 days
+
+	_, err = New(Config{Keys: localSet(t), Revocations: st, Now: clk.Now}) // IdleTimeout 30 days
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "IdleTimeout")
+	_, err = New(Config{Keys: localSet(t), Revocations: st, Now: clk.Now, IdleTimeout: 50 * time.Minute, Leeway: 10 * time.Minute})
+	require.NoError(t, err, "a store that keeps entries exactly IdleTimeout + Leeway is enough")
+
+	hidden := struct { // the same store, unable to report its lifetime
+		revocation.Store
+		revocation.RefreshCounter
+	}{st, st}
+	m := newManager(t, hidden, clk, nil)
 	p, err := m.Login(ctx, alice)
 	require.NoError(t, err)
 	c, err := m.Verify(ctx, p.AccessToken)

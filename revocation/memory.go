@@ -123,6 +123,12 @@ func (m *Memory) Prune() {
 // Close stops the pruning goroutine and waits for it. The store keeps
 // answering afterwards; it only stops giving memory back. Close is
 // idempotent.
+// MaxTokenLifetime returns the longest token lifetime the store was
+// configured for: how long it keeps subject cutoffs, and the furthest
+// ahead a session can be revoked. A session manager checks it against its
+// refresh-token lifetime.
+func (m *Memory) MaxTokenLifetime() time.Duration { return m.cfg.MaxTokenLifetime }
+
 func (m *Memory) Close() error {
 	m.closeOnce.Do(func() { close(m.stop) })
 	<-m.done

@@ -475,6 +475,10 @@ func (r *Redis) Health() Health {
 
 // Close stops the mirror's goroutine and waits for it. It does not close
 // the Redis client, which belongs to the caller. Close is idempotent.
+// MaxTokenLifetime returns the longest token lifetime the store was
+// configured for (see [Memory.MaxTokenLifetime]).
+func (r *Redis) MaxTokenLifetime() time.Duration { return r.cfg.MaxTokenLifetime }
+
 func (r *Redis) Close() error {
 	r.once.Do(func() {
 		close(r.stop)
