@@ -49,6 +49,44 @@ func (c *Claims) DecodeData(v any) error {
 	return nil
 }
 
+// LogValue implements slog.LogValuer so that logging claims never writes a
+// usable session ID (it is shortened, see [SessionID.String]) nor the
+// application data, which may be private. Without it a JSON log handler
+// would marshal the full session ID.
+func (c Claims) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, 9)
+	add := func(k, v string) {
+		if v != "" {
+			attrs = append(attrs, slog.String(k, v))
+		}
+	}
+	add("iss", c.Issuer)
+	add("sub", c.Subject)
+	if len(c.Audience) > 0 {
+		attrs = append(attrs, slog.Any("aud", c.Audience))
+	}
+	for _, t := range []struct {
+		k string
+		v time.Time
+	}{{"exp", c.ExpiresAt}, {"nbf", c.NotBefore}, {"iat", c.IssuedAt}} {
+		if !t.v.IsZero() {
+			attrs = append(attrs, slog.Time(t.k, t.v))
+		}
+	}
+	if !c.SessionID.IsZero() {
+		add("sid", c.SessionID.String())
+	}
+	if len(c.Roles) > 0 {
+		attrs = append(attrs, slog.Any("roles", c.Roles))
+	}
+	if len(c.Scopes) > 0 {
+		attrs = append(attrs, slog.Any("scopes", c.Scopes))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+var _ slog.LogValuer = Claims{}
+
 // HasRole reports whether the claims list role r.
 func (c *Claims) HasRole(r string) bool { return contains(c.Roles, r) }
 
