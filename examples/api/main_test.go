@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sessiontoken/sessiontoken/examples/internal/demoapi"
 	"github.com/sessiontoken/sessiontoken/internal/redistest"
 	"github.com/sessiontoken/sessiontoken/keys"
 )
@@ -84,7 +85,7 @@ func (c *testClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// newTestServer serves newHandler, the handler main serves, with a fresh
+// newTestServer serves demoapi's handler, as main does, with a fresh
 // key and the store sc describes, on the given clock (nil: the real one).
 // It returns once /healthz says the server can authenticate requests.
 func newTestServer(t *testing.T, sc storeConfig, now func() time.Time) client {
@@ -97,12 +98,9 @@ func newTestServer(t *testing.T, sc storeConfig, now func() time.Time) client {
 	store, closeStore, err := openStore(context.Background(), sc, log)
 	require.NoError(t, err)
 	t.Cleanup(closeStore)
-	mgr, err := newManager(ring, store, log, now)
+	api, err := demoapi.New(demoapi.Config{Keys: ring, Revocations: store, Logger: log, Now: now})
 	require.NoError(t, err)
-	if now == nil {
-		now = time.Now
-	}
-	srv := httptest.NewServer(newHandler(mgr, store, demoUsers(), log, now))
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	c := client{t: t, srv: srv}
 	require.Eventually(t, func() bool {
@@ -293,6 +291,30 @@ func TestRun(t *testing.T) {
 	assert.Contains(t, out, "DEVELOPMENT KEY")
 	assert.Contains(t, out, "alice-demo-password")
 	assert.Contains(t, out, "shutting down")
+}
+
+// TestRunAccessTTL: ACCESS_TTL sets the access-token lifetime; a value
+// that is not a positive duration stops run before it listens.
+func TestRunAccessTTL(t *testing.T) {
+	addr, _, stop := startRun(t, map[string]string{"ADDR": "127.0.0.1:0", "ACCESS_TTL": "30s"})
+	defer func() { require.NoError(t, stop()) }()
+	resp, err := http.Post("http://"+addr+"/login", "application/json", strings.NewReader(`{"username":"alice","password":"alice-demo-password"}`))
+	require.NoError(t, err)
+	var body map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	assert.EqualValues(t, 30, body["expires_in"])
+
+	for _, bad := range []string{"30", "-1m", "0s", "soon"} {
+		t.Run(bad, func(t *testing.T) {
+			err := run(context.Background(), func(k string) string {
+				return map[string]string{"ADDR": "127.0.0.1:0", "ACCESS_TTL": bad}[k]
+			}, io.Discard, func(string) { t.Error("run listened with a bad ACCESS_TTL") })
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "ACCESS_TTL")
+		})
+	}
 }
 
 // TestRunRedisDown: with REDIS_ADDR pointing nowhere the server starts,

@@ -54,9 +54,3 @@ func openStore(ctx context.Context, cfg storeConfig, log *slog.Logger) (revocati
 		_ = rdb.Close()
 	}, nil
 }
-
-// healthReporter is what /healthz asks the store, when it can answer
-// (revocation.Redis does; Memory is always healthy).
-type healthReporter interface {
-	Health() revocation.Health
-}
