@@ -68,13 +68,13 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		return err
 	}
 	defer closeKeys()
-	store, closeStore, err := openStore(ctx, storeConfig{RedisAddr: getenv("REDIS_ADDR"), RedisPrefix: getenv("REDIS_PREFIX")}, log)
+	be, err := openStore(ctx, storeConfig{RedisAddr: getenv("REDIS_ADDR"), RedisPrefix: getenv("REDIS_PREFIX")}, log)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer be.Close()
 
-	api, err := demoapi.New(demoapi.Config{Keys: ring, Revocations: store, AccessTTL: accessTTL, Logger: log})
+	api, err := demoapi.New(demoapi.Config{Keys: ring, Revocations: be.Store, Sessions: be.Sessions, AccessTTL: accessTTL, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 type client struct {
 	t   *testing.T
 	srv *httptest.Server
+	ua  string // User-Agent; empty: Go's default
 }
 
 // do sends a request with an optional bearer token and JSON body and
@@ -44,6 +45,9 @@ func (c client) do(method, path, bearer, body string) (int, map[string]any) {
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.ua != "" {
+		req.Header.Set("User-Agent", c.ua)
 	}
 	resp, err := c.srv.Client().Do(req)
 	require.NoError(c.t, err)
@@ -65,6 +69,13 @@ func (c client) login(user, password string) (access, refresh string) {
 	assert.Equal(c.t, "Bearer", body["token_type"])
 	assert.EqualValues(c.t, 900, body["expires_in"])
 	return body["access_token"].(string), body["refresh_token"].(string)
+}
+
+// loginAs logs in from a device that sends User-Agent ua.
+func (c client) loginAs(ua, user, password string) (access, refresh string) {
+	c.t.Helper()
+	c.ua = ua
+	return c.login(user, password)
 }
 
 // testClock is a clock the test moves.
@@ -95,10 +106,10 @@ func newTestServer(t *testing.T, sc storeConfig, now func() time.Time) client {
 	require.NoError(t, err)
 	t.Cleanup(closeKeys)
 	sc.Now = now
-	store, closeStore, err := openStore(context.Background(), sc, log)
+	be, err := openStore(context.Background(), sc, log)
 	require.NoError(t, err)
-	t.Cleanup(closeStore)
-	api, err := demoapi.New(demoapi.Config{Keys: ring, Revocations: store, Logger: log, Now: now})
+	t.Cleanup(be.Close)
+	api, err := demoapi.New(demoapi.Config{Keys: ring, Revocations: be.Store, Sessions: be.Sessions, Logger: log, Now: now})
 	require.NoError(t, err)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
@@ -206,6 +217,36 @@ func walkthrough(t *testing.T, c client) {
 	again, _ := c.login("bob", "bob-demo-password")
 	status, _ = c.do("GET", "/me", again, "")
 	assert.Equal(t, http.StatusOK, status, "a login after logout-all works at once")
+
+	// 8. your devices: list the sessions, end the tablet's
+	phone, _ = c.loginAs("phone", "bob", "bob-demo-password")
+	tablet, _ := c.loginAs("tablet", "bob", "bob-demo-password")
+	status, body = c.do("GET", "/sessions", phone, "")
+	require.Equal(t, http.StatusOK, status)
+	devices := map[string]map[string]any{}
+	for _, s := range body["sessions"].([]any) {
+		m := s.(map[string]any)
+		if d, _ := m["device"].(string); d != "" {
+			devices[d] = m
+		}
+	}
+	require.Contains(t, devices, "phone")
+	require.Contains(t, devices, "tablet")
+	assert.Equal(t, true, devices["phone"]["current"])
+	assert.Equal(t, false, devices["tablet"]["current"])
+	status, _ = c.do("DELETE", "/sessions/"+devices["tablet"]["id"].(string), phone, "")
+	require.Equal(t, http.StatusNoContent, status)
+	status, _ = c.do("GET", "/me", tablet, "")
+	assert.Equal(t, http.StatusUnauthorized, status, "an ended session's token stops working")
+	status, _ = c.do("GET", "/me", phone, "")
+	assert.Equal(t, http.StatusOK, status)
+	status, _ = c.do("DELETE", "/sessions/"+devices["tablet"]["id"].(string), phone, "")
+	assert.Equal(t, http.StatusNotFound, status, "an ended session is no longer listed")
+
+	// 9. public keys: the development key is symmetric, so none
+	status, body = c.do("GET", "/.well-known/jwks.json", "", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Empty(t, body["keys"])
 }
 
 // TestRefreshReuse is the README's theft scenario, on a test clock.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sessiontoken/sessiontoken"
 	"github.com/sessiontoken/sessiontoken/revocation"
 )
 
@@ -18,7 +19,15 @@ type storeConfig struct {
 	Now         func() time.Time // the Manager's clock (nil: time.Now): the store judges expiries with it
 }
 
-// openStore returns the revocation store and a function that releases it.
+// backend is where the server keeps its state: the revocation list and the
+// session registry, and a function that releases them.
+type backend struct {
+	Store    revocation.Store
+	Sessions sessiontoken.Registry // nil: demoapi's in-memory default
+	Close    func()
+}
+
+// openStore returns the revocation store and session registry.
 //
 // Without a Redis address the list is kept in memory: right for one
 // process, lost on restart. With one, the list is in Redis, shared by every
@@ -26,14 +35,14 @@ type storeConfig struct {
 // (no round trip per request). If Redis is unreachable at start the server
 // still starts, and answers 503 on protected routes until the mirror has
 // loaded: it never accepts a token it cannot check.
-func openStore(ctx context.Context, cfg storeConfig, log *slog.Logger) (revocation.Store, func(), error) {
+func openStore(ctx context.Context, cfg storeConfig, log *slog.Logger) (backend, error) {
 	if cfg.RedisAddr == "" {
 		m, err := revocation.NewMemory(revocation.MemoryConfig{Now: cfg.Now})
 		if err != nil {
-			return nil, nil, err
+			return backend{}, err
 		}
 		log.Info("revocations kept in memory: this process only, lost on restart; set REDIS_ADDR to share them")
-		return m, func() { _ = m.Close() }, nil
+		return backend{Store: m, Close: func() { _ = m.Close() }}, nil
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr})
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -46,11 +55,21 @@ func openStore(ctx context.Context, cfg storeConfig, log *slog.Logger) (revocati
 	r, err := revocation.NewRedis(rdb, revocation.RedisConfig{KeyPrefix: cfg.RedisPrefix, Now: cfg.Now, Logger: log})
 	if err != nil {
 		_ = rdb.Close()
-		return nil, nil, fmt.Errorf("redis revocation store: %w", err)
+		return backend{}, fmt.Errorf("redis revocation store: %w", err)
 	}
-	log.Info("revocations kept in Redis, shared by every instance", "addr", cfg.RedisAddr)
-	return r, func() {
+	var regPrefix string // empty: the library's default
+	if cfg.RedisPrefix != "" {
+		regPrefix = cfg.RedisPrefix + "reg:"
+	}
+	reg, err := sessiontoken.NewRedisRegistry(rdb, sessiontoken.RedisRegistryConfig{KeyPrefix: regPrefix, Now: cfg.Now})
+	if err != nil {
 		_ = r.Close()
 		_ = rdb.Close()
-	}, nil
+		return backend{}, fmt.Errorf("redis session registry: %w", err)
+	}
+	log.Info("revocations and sessions kept in Redis, shared by every instance", "addr", cfg.RedisAddr)
+	return backend{Store: r, Sessions: reg, Close: func() {
+		_ = r.Close()
+		_ = rdb.Close()
+	}}, nil
 }

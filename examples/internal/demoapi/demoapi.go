@@ -30,6 +30,11 @@ type Config struct {
 	// it has a Health method (revocation.Redis does).
 	Revocations revocation.Store
 
+	// Sessions is the session registry behind GET /sessions and
+	// DELETE /sessions/{id}. If nil, an in-memory registry (this process
+	// only); sessiontoken.NewRedisRegistry shares it across instances.
+	Sessions sessiontoken.Registry
+
 	// Users are the accounts that can log in. If nil, DemoUsers().
 	Users []User
 
@@ -83,6 +88,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Sessions == nil {
+		cfg.Sessions = sessiontoken.NewMemoryRegistry(cfg.Now)
+	}
 	if cfg.Logger == nil {
 		// Without it the middleware would log through slog's default.
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -101,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		// AbsoluteTimeout keeps its default (90 days).
 		Logger:     cfg.Logger,
 		Now:        cfg.Now,
+		Sessions:   cfg.Sessions,
 		Middleware: middleware.Config{Realm: "example", Logger: cfg.Logger, Hook: cfg.Hook},
 	})
 	if err != nil {
@@ -120,6 +129,12 @@ func New(cfg Config) (*Server, error) {
 	mux.Handle("POST /logout", mw.Require(http.HandlerFunc(s.logout)))
 	mux.Handle("POST /logout-all", mw.Require(http.HandlerFunc(s.logoutAll)))
 	mux.Handle("POST /reissue", mw.Require(http.HandlerFunc(s.reissue)))
+	mux.Handle("GET /sessions", mw.Require(http.HandlerFunc(s.sessions)))
+	mux.Handle("DELETE /sessions/{id}", mw.Require(http.HandlerFunc(s.endSession)))
+	// The public keys, for services that verify v4.public or JWT access
+	// tokens themselves; with the default v4.local key it lists none,
+	// because a symmetric key never leaves the service.
+	mux.Handle("GET /.well-known/jwks.json", keys.JWKSHandler(cfg.Keys, keys.JWKSConfig{Now: cfg.Now}))
 	s.handler = mux
 	return s, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/sessiontoken/sessiontoken"
 	"github.com/sessiontoken/sessiontoken/middleware"
 	"github.com/sessiontoken/sessiontoken/revocation"
+	"github.com/sessiontoken/sessiontoken/token"
 )
 
 // tokenResponse is the body of a successful /login, /refresh or /reissue,
@@ -49,7 +50,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "invalid_credentials", "wrong username or password")
 		return
 	}
-	p, err := s.mgr.Login(r.Context(), s.subject(u, nil))
+	sub := s.subject(u, nil)
+	sub.Device = r.UserAgent() // shown by GET /sessions
+	p, err := s.mgr.Login(r.Context(), sub)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -167,6 +170,51 @@ type healthReporter interface {
 // healthz answers 200 when the server can authenticate requests: with
 // Redis, once the revocation mirror is loaded and current; 503 otherwise,
 // so a load balancer sends traffic elsewhere.
+// sessions lists the caller's active sessions ("your devices"), marking
+// the one making the request. Session IDs are returned in full: they are
+// what DELETE /sessions/{id} takes, and only the session's owner sees them.
+func (s *Server) sessions(w http.ResponseWriter, r *http.Request) {
+	c, _ := middleware.SessionFrom(r.Context())
+	list, err := s.mgr.Sessions(r.Context(), c.Subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type session struct {
+		ID          token.SessionID `json:"id"`
+		Device      string          `json:"device,omitempty"`
+		Created     time.Time       `json:"created"`
+		LastRefresh time.Time       `json:"last_refresh"`
+		ExpiresAt   time.Time       `json:"expires_at"`
+		Current     bool            `json:"current"`
+	}
+	out := make([]session, 0, len(list))
+	for _, si := range list {
+		out = append(out, session{ID: si.SessionID, Device: si.Device, Created: si.Created,
+			LastRefresh: si.LastRefresh, ExpiresAt: si.ExpiresAt, Current: si.SessionID == c.SessionID})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+}
+
+// endSession ends one of the caller's own sessions, e.g. a lost phone.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
+	c, _ := middleware.SessionFrom(r.Context())
+	sid, err := token.ParseSessionID(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "not_found", "no such session")
+		return
+	}
+	if err := s.mgr.EndSession(r.Context(), c.Subject, sid); err != nil {
+		if errors.Is(err, sessiontoken.ErrNoSuchSession) {
+			writeError(w, http.StatusNotFound, "not_found", "no such session")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if hr, ok := s.store.(healthReporter); ok {
 		if err := hr.Health().Err; err != nil {
