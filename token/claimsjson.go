@@ -129,6 +129,9 @@ func validData(d []byte) error {
 	if !utf8.Valid(d) {
 		return fmt.Errorf("%w: data is not valid UTF-8", ErrMalformed)
 	}
+	if len(d) > math.MaxInt32 { // spans hold int32 offsets
+		return fmt.Errorf("%w: data: %v", ErrMalformed, errTooLarge)
+	}
 	s := scanner{data: d}
 	s.skipWS()
 	if err := s.value(1); err != nil {
@@ -251,21 +254,17 @@ func parseClaims(dst *Claims, data []byte, te timeEncoding) error {
 // configured issuer and audiences) reuse it instead of new memory.
 func parseClaimsArena(dst *Claims, data []byte, te timeEncoding, arena, interns []string) error {
 	*dst = Claims{}
-	if !utf8.Valid(data) {
-		return fmt.Errorf("%w: claims are not valid UTF-8", ErrMalformed)
-	}
 	var spans [numClaims]span
-	s := scanner{data: data, claims: &spans}
-	s.skipWS()
-	if s.i >= len(data) || data[s.i] != '{' {
-		return fmt.Errorf("%w: claims: %v", ErrMalformed, errNotObj)
-	}
-	if err := s.object(1); err != nil {
+	var elems [maxElems]span
+	if err := scanClaims(&spans, &elems, data); err != nil {
+		// The scanner checks UTF-8 inside strings, and the grammar allows
+		// nothing else outside them, so an accepted payload is valid
+		// UTF-8. A refused one is checked here so that invalid UTF-8 is
+		// reported as such wherever it lies.
+		if !utf8.Valid(data) {
+			return fmt.Errorf("%w: claims are not valid UTF-8", ErrMalformed)
+		}
 		return fmt.Errorf("%w: claims: %v", ErrMalformed, err)
-	}
-	s.skipWS()
-	if s.i != len(data) {
-		return fmt.Errorf("%w: claims: %v", ErrMalformed, errTrailing)
 	}
 
 	// Types first, so that nothing is allocated for a payload we refuse.
@@ -301,10 +300,10 @@ func parseClaimsArena(dst *Claims, data []byte, te timeEncoding, arena, interns 
 	// configured issuer and audiences) reuse it; the others share one
 	// allocation (see strAlloc).
 	sa := strAlloc{data: data, interns: interns}
-	nRoles, nAud, nScopes := spans[cRoles].n, 0, 0
+	nRoles, nAud, nScopes := int(spans[cRoles].n), 0, 0
 	switch {
 	case spans[cAud].kind == '[':
-		nAud = spans[cAud].n
+		nAud = int(spans[cAud].n)
 	case spans[cAud].present():
 		nAud = 1
 	}
@@ -328,7 +327,7 @@ func parseClaimsArena(dst *Claims, data []byte, te timeEncoding, arena, interns 
 	}
 	if nRoles > 0 {
 		dst.Roles = arena[:nRoles:nRoles]
-		if err := sa.addArray(dst.Roles, spans[cRoles]); err != nil {
+		if err := sa.addArray(dst.Roles, spans[cRoles], &elems); err != nil {
 			return fmt.Errorf("%w: roles: %v", ErrMalformed, err)
 		}
 	}
@@ -336,7 +335,7 @@ func parseClaimsArena(dst *Claims, data []byte, te timeEncoding, arena, interns 
 		dst.Audience = arena[nRoles : nRoles+nAud : nRoles+nAud]
 		if spans[cAud].kind == '"' {
 			sa.add(&dst.Audience[0], spans[cAud])
-		} else if err := sa.addArray(dst.Audience, spans[cAud]); err != nil {
+		} else if err := sa.addArray(dst.Audience, spans[cAud], &elems); err != nil {
 			return fmt.Errorf("%w: aud is neither a string nor an array of strings", ErrMalformed)
 		}
 	}
@@ -356,14 +355,7 @@ func parseClaimsArena(dst *Claims, data []byte, te timeEncoding, arena, interns 
 		}
 		dst.SessionID = sid
 	}
-	var err error
-	if dst.ExpiresAt, err = timeValue(data, spans[cExp], te, "exp"); err != nil {
-		return err
-	}
-	if dst.NotBefore, err = timeValue(data, spans[cNbf], te, "nbf"); err != nil {
-		return err
-	}
-	if dst.IssuedAt, err = timeValue(data, spans[cIat], te, "iat"); err != nil {
+	if err := timeValues(dst, data, &spans, te); err != nil {
 		return err
 	}
 	sa.finish()
@@ -380,6 +372,27 @@ func parseClaimsArena(dst *Claims, data []byte, te timeEncoding, arena, interns 
 	return nil
 }
 
+// scanClaims validates a claims payload (an object and nothing after it
+// but whitespace) and records the known claims in spans.
+func scanClaims(spans *[numClaims]span, elems *[maxElems]span, data []byte) error {
+	if len(data) > math.MaxInt32 { // spans hold int32 offsets
+		return errTooLarge
+	}
+	s := scanner{data: data, claims: spans, elems: elems}
+	s.skipWS()
+	if s.i >= len(data) || data[s.i] != '{' {
+		return errNotObj
+	}
+	if err := s.object(1); err != nil {
+		return err
+	}
+	s.skipWS()
+	if s.i != len(data) {
+		return errTrailing
+	}
+	return nil
+}
+
 // strAlloc collects the string claims of a payload and gives every one
 // that needs new memory a slice of a single allocation. Values equal to
 // an interned string reuse it; escaped values are unescaped on their own
@@ -389,7 +402,7 @@ type strAlloc struct {
 	interns []string
 	pending [maxPending]struct {
 		dst        *string
-		start, end int
+		start, end int32
 	}
 	n, total int
 	scope    string // the value added with a nil dst
@@ -422,9 +435,16 @@ func (a *strAlloc) add(dst *string, sp span) {
 }
 
 // addArray adds the elements of a validated array span, which must all
-// be strings, to out.
-func (a *strAlloc) addArray(out []string, sp span) error {
-	s := scanner{data: a.data[:sp.end], i: sp.start + 1}
+// be strings, to out: from elems when the scanner recorded them (sp.rec),
+// else by scanning the array again.
+func (a *strAlloc) addArray(out []string, sp span, elems *[maxElems]span) error {
+	if sp.rec {
+		for k, el := range elems[sp.elem : int(sp.elem)+len(out)] {
+			a.add(&out[k], el)
+		}
+		return nil
+	}
+	s := scanner{data: a.data[:sp.end], i: int(sp.start) + 1}
 	for k := range out {
 		s.skipWS()
 		if a.data[s.i] != '"' {
@@ -453,7 +473,7 @@ func (a *strAlloc) finish() {
 	}
 	all, off := b.String(), 0
 	for _, p := range a.pending[:a.n] {
-		l := p.end - p.start
+		l := int(p.end - p.start)
 		a.set(p.dst, all[off:off+l])
 		off += l
 	}
@@ -530,6 +550,38 @@ func fieldsInto(out []string, s string) {
 	}
 }
 
+// timeValues sets the three times of dst. A time written with the same
+// text as an earlier one (nbf and iat usually are) is parsed only once.
+func timeValues(dst *Claims, data []byte, spans *[numClaims]span, te timeEncoding) error {
+	exp, nbf, iat := spans[cExp], spans[cNbf], spans[cIat]
+	var err error
+	if dst.ExpiresAt, err = timeValue(data, exp, te, "exp"); err != nil {
+		return err
+	}
+	if sameText(data, nbf, exp) {
+		dst.NotBefore = dst.ExpiresAt
+	} else if dst.NotBefore, err = timeValue(data, nbf, te, "nbf"); err != nil {
+		return err
+	}
+	switch {
+	case sameText(data, iat, nbf):
+		dst.IssuedAt = dst.NotBefore
+	case sameText(data, iat, exp):
+		dst.IssuedAt = dst.ExpiresAt
+	default:
+		if dst.IssuedAt, err = timeValue(data, iat, te, "iat"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sameText reports whether a and b are both present with the same text.
+func sameText(data []byte, a, b span) bool {
+	return a.present() && b.present() && a.end-a.start == b.end-b.start &&
+		string(data[a.start:a.end]) == string(data[b.start:b.end])
+}
+
 func timeValue(data []byte, sp span, te timeEncoding, name string) (time.Time, error) {
 	if !sp.present() {
 		return time.Time{}, nil
@@ -567,16 +619,19 @@ func parseRFC3339UTC[T string | []byte](s T) (time.Time, bool) {
 	if len(s) < 20 || s[len(s)-1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
 	}
-	bad := false
-	d2 := func(i int) int {
-		a, b := s[i]-'0', s[i+1]-'0'
-		bad = bad || a > 9 || b > 9
-		return int(a)*10 + int(b)
+	// A byte minus '0' is above 9 unless it is a digit (bytes wrap).
+	y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
+	m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
+	h0, h1, i0, i1, s0, s1 := s[11]-'0', s[12]-'0', s[14]-'0', s[15]-'0', s[17]-'0', s[18]-'0'
+	if y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 ||
+		m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 || h0 > 9 || h1 > 9 || i0 > 9 || i1 > 9 || s0 > 9 || s1 > 9 {
+		return time.Time{}, false
 	}
-	y := d2(0)*100 + d2(2)
-	mo, d, h, mi, sec := d2(5), d2(8), d2(11), d2(14), d2(17)
+	y := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
+	mo, d := int(m0)*10+int(m1), int(d0)*10+int(d1)
+	h, mi, sec := int(h0)*10+int(h1), int(i0)*10+int(i1), int(s0)*10+int(s1)
 	// Day 29-31 is left to time.Parse, which knows month lengths.
-	if bad || mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59 {
+	if mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59 {
 		return time.Time{}, false
 	}
 	ns := 0
@@ -584,20 +639,21 @@ func parseRFC3339UTC[T string | []byte](s T) (time.Time, bool) {
 		if len(frac) < 2 || len(frac) > 10 || frac[0] != '.' {
 			return time.Time{}, false
 		}
-		for k := 1; k < 10; k++ {
-			ns *= 10
-			if k < len(frac) {
-				c := frac[k] - '0'
-				if c > 9 {
-					return time.Time{}, false
-				}
-				ns += int(c)
+		for k := 1; k < len(frac); k++ {
+			c := frac[k] - '0'
+			if c > 9 {
+				return time.Time{}, false
 			}
+			ns = ns*10 + int(c)
 		}
+		ns *= fracScale[len(frac)-1]
 	}
 	days := daysFromCivil(y, mo, d)
 	return time.Unix(days*86400+int64(h*3600+mi*60+sec), int64(ns)).UTC(), true
 }
+
+// fracScale[n] turns n fraction digits into nanoseconds.
+var fracScale = [10]int{1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 1e2, 1e1, 1}
 
 // daysFromCivil returns the days from 1970-01-01 to the given proleptic
 // Gregorian date (y ≥ 0), by the usual era arithmetic.

@@ -1,9 +1,11 @@
 package token
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"reflect"
 	"strings"
 	"testing"
@@ -278,4 +280,120 @@ func TestRFC3339FastPathSweep(t *testing.T) {
 		}
 	}
 	require.Greater(t, n, 5000)
+}
+
+// TestParseClaimsFastPaths covers the shortcuts of the decoder: array
+// elements recorded by the scanner (and the fallback when they do not fit
+// or are not all strings), times written with the same text parsed once,
+// and UTF-8 checked inside strings rather than in a separate pass.
+func TestParseClaimsFastPaths(t *testing.T) {
+	at := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339Nano, s)
+		require.NoError(t, err)
+		return tm
+	}
+	const t1, t2 = "2026-03-01T12:15:00.000Z", "2026-03-01T12:30:00.000Z"
+	tests := []struct {
+		name    string
+		in      string
+		want    Claims
+		wantErr string // empty: accepted
+	}{
+		{name: "roles and aud arrays recorded", in: `{"aud":["x","y"],"roles":["a","b","c"]}`,
+			want: Claims{Audience: []string{"x", "y"}, Roles: []string{"a", "b", "c"}}},
+		{name: "second array beyond the recorded elements", in: `{"roles":["a","b","c","d","e","f"],"aud":["x","y","z","w"]}`,
+			want: Claims{Roles: []string{"a", "b", "c", "d", "e", "f"}, Audience: []string{"x", "y", "z", "w"}}},
+		{name: "one array beyond the recorded elements", in: `{"aud":["0","1","2","3","4","5","6","7","8"],"roles":["r"]}`,
+			want: Claims{Audience: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8"}, Roles: []string{"r"}}},
+		{name: "escaped elements", in: `{"roles":["a\u0062", "\"q\"" , "é\ud83d\ude00"]}`, want: Claims{Roles: []string{"ab", `"q"`, "é😀"}}},
+		{name: "whitespace in arrays", in: "{\"roles\": [ \"a\" ,\n\t\"b\" ] , \"aud\" : [ ] }", want: Claims{Roles: []string{"a", "b"}}},
+		{name: "escaped known names", in: `{"ro\u006ces":["a"],"\u0061ud":"x"}`, want: Claims{Roles: []string{"a"}, Audience: []string{"x"}}},
+		{name: "escaped known name duplicate", in: `{"roles":["a"],"r\u006fles":["b"]}`, wantErr: "duplicate"},
+		{name: "non-string element after strings", in: `{"roles":["a","b",1]}`, wantErr: "roles"},
+		{name: "null element in aud", in: `{"aud":["a",null,"b"]}`, wantErr: "aud"},
+		{name: "times sharing text", in: `{"exp":"` + t2 + `","nbf":"` + t1 + `","iat":"` + t1 + `"}`,
+			want: Claims{ExpiresAt: at(t2), NotBefore: at(t1), IssuedAt: at(t1)}},
+		{name: "all times the same", in: `{"exp":"` + t1 + `","nbf":"` + t1 + `","iat":"` + t1 + `"}`,
+			want: Claims{ExpiresAt: at(t1), NotBefore: at(t1), IssuedAt: at(t1)}},
+		{name: "only later times sharing text", in: `{"nbf":"` + t1 + `","iat":"` + t1 + `"}`, want: Claims{NotBefore: at(t1), IssuedAt: at(t1)}},
+		{name: "shared invalid time", in: `{"nbf":"2026-13-01T00:00:00Z","iat":"2026-13-01T00:00:00Z"}`, wantErr: "nbf"},
+		{name: "multi-byte runes at word edges", in: `{"sub":"1234567é89abcdef😀","é😀":"x"}`, want: Claims{Subject: "1234567é89abcdef😀"}},
+		{name: "invalid UTF-8 deep in a long string", in: "{\"sub\":\"0123456789abcdef\xe2\x82\"}", wantErr: "UTF-8"},
+		{name: "surrogate encoded in UTF-8", in: "{\"sub\":\"\xed\xa0\x80\"}", wantErr: "UTF-8"},
+		{name: "invalid UTF-8 after the object", in: "{\"sub\":\"a\"}\xff", wantErr: "UTF-8"},
+		{name: "invalid UTF-8 after a syntax error", in: "{\"sub\" \"a\",\"x\":\"\xff\"}", wantErr: "UTF-8"},
+		{name: "non-ASCII outside strings", in: "{\"sub\":\"a\"\u00a0}", wantErr: "invalid JSON"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got Claims
+			err := parseClaims(&got, []byte(tc.in), rfc3339Times)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, ErrMalformed)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assertSameClaims(t, tc.want, got)
+			var ref Claims
+			require.NoError(t, refParseClaims(&ref, []byte(tc.in), rfc3339Times))
+			assertSameClaims(t, ref, got)
+		})
+	}
+}
+
+// TestSpecialLowestByteExact checks the property scanStr relies on: the
+// lowest byte flagged by special is exactly the first byte strSpecial
+// marks, for words built from the boundary bytes of every class.
+func TestSpecialLowestByteExact(t *testing.T) {
+	edge := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, '"', '#', '[', '\\', ']', 'a', 0x7e, 0x7f, 0x80, 0x81, 0xa0, 0xc3, 0xff}
+	var w [8]byte
+	n := 0
+	// Every pair of edge bytes at every pair of positions over a plain
+	// background, which covers borrows running from one byte to the next.
+	for p := range 8 {
+		for q := p; q < 8; q++ {
+			for _, a := range edge {
+				for _, b := range edge {
+					for k := range w {
+						w[k] = 'x'
+					}
+					w[p], w[q] = a, b
+					x := binary.LittleEndian.Uint64(w[:])
+					first := 8
+					for k, c := range w {
+						if strSpecial[c] {
+							first = k
+							break
+						}
+					}
+					m := special(x)
+					got := 8
+					if m != 0 {
+						got = bits.TrailingZeros64(m) >> 3
+					}
+					require.Equal(t, first, got, "word % x", w)
+					n++
+				}
+			}
+		}
+	}
+	require.Greater(t, n, 10000)
+}
+
+// BenchmarkScanClaims measures the validating pass of parseClaims alone
+// (grammar, UTF-8, duplicates, spans), on the fixture payload.
+func BenchmarkScanClaims(b *testing.B) {
+	cl := fixtureClaims()
+	payload := appendClaims(nil, &cl, rfc3339Times)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var spans [numClaims]span
+		var elems [maxElems]span
+		if err := scanClaims(&spans, &elems, payload); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

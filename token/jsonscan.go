@@ -2,6 +2,7 @@ package token
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -15,10 +16,12 @@ import (
 // span locates a value in the payload: [start, end). For strings the span
 // includes the quotes.
 type span struct {
-	start, end int
-	esc        bool // a string containing escapes
-	n          int  // arrays: number of elements
-	kind       byte // first byte of the value: '"', '[', '{', 'n', 't', 'f' or a number's first byte
+	start, end int32 // offsets: scanClaims and validData refuse payloads of 2 GiB or more
+	n          int32 // arrays: number of elements
+	esc        bool  // a string containing escapes
+	kind       byte  // first byte of the value: '"', '[', '{', 'n', 't', 'f' or a number's first byte
+	rec        bool  // arrays of known claims: the elements are strings, at scanner.elems[elem:elem+n]
+	elem       uint8
 }
 
 func (s span) present() bool { return s.end > 0 }
@@ -41,30 +44,41 @@ const (
 
 var claimNames = [numClaims]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "roles", "scope", "data"}
 
-func claimIndex(name string) int {
-	switch name {
-	case "iss":
-		return cIss
-	case "sub":
-		return cSub
-	case "aud":
-		return cAud
-	case "exp":
-		return cExp
-	case "nbf":
-		return cNbf
-	case "iat":
-		return cIat
-	case "jti":
-		return cJti
-	case "sid":
-		return cSid
-	case "roles":
-		return cRoles
-	case "scope":
-		return cScope
-	case "data":
-		return cData
+// claimIndex returns the index of the claim named b, or -1. The names are
+// compared as small integers (length, then the bytes packed little-endian)
+// rather than by a string switch: this runs for every top-level member.
+func claimIndex(b []byte) int {
+	switch len(b) {
+	case 3:
+		switch uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 {
+		case 'i' | 's'<<8 | 's'<<16:
+			return cIss
+		case 's' | 'u'<<8 | 'b'<<16:
+			return cSub
+		case 'a' | 'u'<<8 | 'd'<<16:
+			return cAud
+		case 'e' | 'x'<<8 | 'p'<<16:
+			return cExp
+		case 'n' | 'b'<<8 | 'f'<<16:
+			return cNbf
+		case 'i' | 'a'<<8 | 't'<<16:
+			return cIat
+		case 'j' | 't'<<8 | 'i'<<16:
+			return cJti
+		case 's' | 'i'<<8 | 'd'<<16:
+			return cSid
+		}
+	case 4:
+		if binary.LittleEndian.Uint32(b) == 'd'|'a'<<8|'t'<<16|'a'<<24 {
+			return cData
+		}
+	case 5:
+		switch k := uint64(binary.LittleEndian.Uint32(b)) | uint64(b[4])<<32; k {
+		case 'r' | 'o'<<8 | 'l'<<16 | 'e'<<24 | 's'<<32:
+			return cRoles
+		case 's' | 'c'<<8 | 'o'<<16 | 'p'<<24 | 'e'<<32:
+			return cScope
+		}
 	}
 	return -1
 }
@@ -74,7 +88,13 @@ type scanner struct {
 	data   []byte
 	i      int
 	claims *[numClaims]span // top-level members of interest; nil when not collecting
+	elems  *[maxElems]span  // string elements of the known claims' arrays, when there is room
+	nElems int
 }
+
+// maxElems is the number of array elements (roles, aud) whose spans the
+// scanner records; claims with more are scanned again when decoded.
+const maxElems = 8
 
 type syntaxError string
 
@@ -87,18 +107,19 @@ const (
 	errDupName  = syntaxError("duplicate member name")
 	errNotObj   = syntaxError("not a JSON object")
 	errTrailing = syntaxError("trailing data after the object")
+	errUTF8     = syntaxError("invalid UTF-8 in a string")
+	errTooLarge = syntaxError("JSON too large")
 )
 
+// skipWS skips JSON white space. Compact payloads have none, so the
+// common case is one table look-up, inlined at every call.
 func (s *scanner) skipWS() {
-	for s.i < len(s.data) {
-		switch s.data[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
+	for s.i < len(s.data) && jsonWS[s.data[s.i]] {
+		s.i++
 	}
 }
+
+var jsonWS = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // value validates one value starting at s.i (no leading whitespace).
 func (s *scanner) value(depth int) error {
@@ -174,27 +195,36 @@ func (s *scanner) number() error {
 }
 
 // str validates a string starting at the opening quote and returns its
-// span. The payload is already known to be valid UTF-8.
+// span.
 func (s *scanner) str() (span, error) {
 	start := s.i
 	esc, err := s.scanStr()
-	return span{start: start, end: s.i, esc: esc, kind: '"'}, err
+	return span{start: int32(start), end: int32(s.i), esc: esc, kind: '"'}, err
 }
 
 // scanStr is str without building the span: it leaves s.i after the
-// closing quote and reports whether the string has escapes.
+// closing quote and reports whether the string has escapes. It also
+// checks that the string is valid UTF-8: outside strings the grammar
+// admits only ASCII, so a document the scanner accepts is valid UTF-8
+// without a separate pass.
 func (s *scanner) scanStr() (esc bool, err error) {
 	d := s.data
 	i := s.i + 1
 	for i < len(d) {
-		// Skip eight plain bytes at a time: none is a quote, a backslash
-		// or a control character.
-		for i+8 <= len(d) && !hasSpecial(binary.LittleEndian.Uint64(d[i:])) {
+		// Eight bytes at a time: the lowest flagged byte of the SWAR mask
+		// is exact (only bytes above a true hit can be false positives),
+		// so it locates the first byte that needs a look.
+		for i+8 <= len(d) {
+			if m := special(binary.LittleEndian.Uint64(d[i : i+8])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto found
+			}
 			i += 8
 		}
 		for i < len(d) && !strSpecial[d[i]] {
 			i++
 		}
+	found:
 		if i >= len(d) {
 			break
 		}
@@ -218,6 +248,12 @@ func (s *scanner) scanStr() (esc bool, err error) {
 			default:
 				return esc, errSyntax
 			}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(d[i:])
+			if r == utf8.RuneError && size == 1 {
+				return esc, errUTF8
+			}
+			i += size
 		default: // control character
 			return esc, errSyntax
 		}
@@ -230,19 +266,26 @@ const (
 	msb = 0x8080808080808080
 )
 
-// hasSpecial reports whether any byte of x may be '"', '\\' or below
-// 0x20 (the usual SWAR zero-byte tests; a false positive only sends the
-// caller to its byte loop).
-func hasSpecial(x uint64) bool {
+// special returns a mask with the high bit set in the first byte of x
+// that is '"', '\\', below 0x20 or above 0x7f, if any, and possibly in
+// later bytes too: only the lowest set bit is exact. These are the usual
+// SWAR zero-byte tests without their "&^ v" terms, which only remove
+// false positives from bytes above 0x80: such bytes are flagged anyway by
+// the last term, so the lowest flag is still the first special byte.
+func special(x uint64) uint64 {
 	q := x ^ ('"' * lsb)
 	b := x ^ ('\\' * lsb)
-	return ((q-lsb)&^q|(b-lsb)&^b|(x-0x20*lsb)&^x)&msb != 0
+	return ((q - lsb) | (b - lsb) | (x - 0x20*lsb) | x) & msb
 }
 
-// strSpecial marks the bytes that end the fast path of str: the quote,
-// the backslash and the control characters JSON forbids in strings.
+// strSpecial marks the bytes that end the fast path of scanStr: the
+// quote, the backslash, the control characters JSON forbids in strings
+// and the bytes of multi-byte runes, which are decoded to be checked.
 var strSpecial = func() (t [256]bool) {
 	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
 		t[c] = true
 	}
 	t['"'], t['\\'] = true, true
@@ -302,6 +345,61 @@ func (s *scanner) array(depth int) (int, error) {
 	}
 }
 
+// claimArray is array for the value of a known claim: it also records
+// the elements in s.elems while they are all strings and there is room,
+// so that the decoder need not scan them again, and reports whether it
+// did and where.
+func (s *scanner) claimArray(depth int) (n, first int, rec bool, err error) {
+	if depth > maxJSONDepth {
+		return 0, 0, false, errDepth
+	}
+	first, rec = s.nElems, s.elems != nil
+	s.i++ // '['
+	s.skipWS()
+	if s.i < len(s.data) && s.data[s.i] == ']' {
+		s.i++
+		return 0, first, rec, nil
+	}
+	for {
+		s.skipWS()
+		if s.i < len(s.data) && s.data[s.i] == '"' {
+			start := s.i
+			esc, err := s.scanStr()
+			if err != nil {
+				return 0, 0, false, err
+			}
+			if rec && s.nElems < maxElems {
+				s.elems[s.nElems] = span{start: int32(start), end: int32(s.i), esc: esc, kind: '"'}
+				s.nElems++
+			} else {
+				rec = false
+			}
+		} else {
+			if err := s.value(depth); err != nil {
+				return 0, 0, false, err
+			}
+			rec = false
+		}
+		n++
+		s.skipWS()
+		if s.i >= len(s.data) {
+			return 0, 0, false, errEOF
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			if !rec {
+				s.nElems = first
+			}
+			return n, first, rec, nil
+		default:
+			return 0, 0, false, errSyntax
+		}
+	}
+}
+
 // object validates an object starting at '{', rejecting duplicate member
 // names (compared after unescaping, as JSON defines them). At depth 1 it
 // records the known claims when s.claims is set.
@@ -310,10 +408,11 @@ func (s *scanner) object(depth int) error {
 		return errDepth
 	}
 	s.i++ // '{'
-	var names [maxNamesOnStack]nameSpan
+	var names [maxNamesOnStack]span
 	var seen map[string]struct{}
 	var seenClaims uint32
 	count := 0
+	collect := depth == 1 && s.claims != nil
 	s.skipWS()
 	if s.i < len(s.data) && s.data[s.i] == '}' {
 		s.i++
@@ -332,18 +431,18 @@ func (s *scanner) object(depth int) error {
 		if err != nil {
 			return err
 		}
-		nsp := span{start: nstart, end: s.i, esc: nesc}
-		name := nameSpan{start: int32(nsp.start), end: int32(nsp.end), esc: nsp.esc}
+		name := span{start: int32(nstart), end: int32(s.i), esc: nesc}
 		// A known top-level claim is tracked by a bit: two names that
 		// unescape to the same claim collide there, and a known name
 		// can never equal an unknown one. Other names are compared.
 		idx := -1
-		if depth == 1 && s.claims != nil {
-			if nsp.esc {
-				idx = claimIndex(s.nameString(nsp))
-			} else {
-				idx = claimIndex(string(s.data[nsp.start+1 : nsp.end-1]))
+		if collect {
+			body := s.data[nstart+1 : s.i-1]
+			if nesc {
+				var buf [16]byte
+				body = unquote(buf[:0], body)
 			}
+			idx = claimIndex(body)
 		}
 		switch {
 		case idx >= 0:
@@ -353,7 +452,7 @@ func (s *scanner) object(depth int) error {
 			seenClaims |= 1 << idx
 		case count < maxNamesOnStack:
 			for _, prev := range names[:count] {
-				if (prev.esc || name.esc || prev.end-prev.start == name.end-name.start) && s.sameName(prev, name) {
+				if (prev.esc || nesc || prev.end-prev.start == name.end-name.start) && s.sameName(prev, name) {
 					return errDupName
 				}
 			}
@@ -363,10 +462,10 @@ func (s *scanner) object(depth int) error {
 			if seen == nil {
 				seen = make(map[string]struct{}, 2*maxNamesOnStack)
 				for _, prev := range names {
-					seen[s.nameString(prev.span())] = struct{}{}
+					seen[s.nameString(prev)] = struct{}{}
 				}
 			}
-			k := s.nameString(nsp)
+			k := s.nameString(name)
 			if _, dup := seen[k]; dup {
 				return errDupName
 			}
@@ -384,26 +483,29 @@ func (s *scanner) object(depth int) error {
 		if s.i >= len(s.data) {
 			return errEOF
 		}
-		start := s.i
+		start := int32(s.i)
 		kind := s.data[s.i]
-		if idx >= 0 && kind == '[' {
-			n, err := s.array(depth + 1)
+		switch {
+		case idx >= 0 && kind == '[':
+			n, first, rec, err := s.claimArray(depth + 1)
 			if err != nil {
 				return err
 			}
-			s.claims[idx] = span{start: start, end: s.i, n: n, kind: kind}
-		} else if idx >= 0 && kind == '"' {
+			s.claims[idx] = span{start: start, end: int32(s.i), n: int32(n), kind: kind, rec: rec, elem: uint8(first)}
+		case kind == '"':
 			esc, err := s.scanStr()
 			if err != nil {
 				return err
 			}
-			s.claims[idx] = span{start: start, end: s.i, esc: esc, kind: '"'}
-		} else {
+			if idx >= 0 {
+				s.claims[idx] = span{start: start, end: int32(s.i), esc: esc, kind: kind}
+			}
+		default:
 			if err := s.value(depth); err != nil {
 				return err
 			}
 			if idx >= 0 {
-				s.claims[idx] = span{start: start, end: s.i, kind: kind}
+				s.claims[idx] = span{start: start, end: int32(s.i), kind: kind}
 			}
 		}
 		s.skipWS()
@@ -422,20 +524,11 @@ func (s *scanner) object(depth int) error {
 	}
 }
 
-// nameSpan is a compact span for member names, kept per object for the
-// duplicate check (payloads are far below 2 GiB: tokens are bounded).
-type nameSpan struct {
-	start, end int32
-	esc        bool
-}
-
-func (n nameSpan) span() span { return span{start: int(n.start), end: int(n.end), esc: n.esc} }
-
-func (s *scanner) sameName(a, b nameSpan) bool {
+func (s *scanner) sameName(a, b span) bool {
 	if !a.esc && !b.esc {
 		return string(s.data[a.start:a.end]) == string(s.data[b.start:b.end])
 	}
-	return s.nameString(a.span()) == s.nameString(b.span())
+	return s.nameString(a) == s.nameString(b)
 }
 
 // nameString returns the unescaped text of a string span (allocating).
