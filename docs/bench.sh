@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Reproduces every figure in docs/benchmarks.md in about four minutes.
+# Ratios are only meaningful between benchmarks of the same run: compare
+# within this output, never against figures from another machine or day.
+#
+#   bash docs/bench.sh [OUTDIR]      (default: a new temp dir)
+#
+# Needs Redis for the Redis figures: REDIS_ADDR, else a redis-server on
+# PATH (the tests start one), else the Redis benchmarks are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-$(mktemp -d)}"
+mkdir -p "$out"
+echo "results in $out"
+{ go version; uname -m; nproc; grep -m1 'model name' /proc/cpuinfo || true; uptime; } | tee "$out/machine.txt"
+
+# bench NAME PKG REGEX ROUNDS BENCHTIME: builds the package's test binary
+# once and runs every matching benchmark once per round, ROUNDS times, so
+# the benchmarks are interleaved and a burst of load elsewhere on the
+# machine touches all of them alike (go test -count would run each one
+# ROUNDS times in a row). benchstat takes the medians.
+bench() {
+	echo "== $1: $3 in $2, $4 interleaved rounds of $5"
+	go test -c -o "$out/$1.test" "$2"
+	: > "$out/$1.txt"
+	for _ in $(seq "$4"); do
+		(cd "$2" && "$out/$1.test" -test.run '^$' -test.bench "$3" -test.benchmem -test.benchtime="$5") >> "$out/$1.txt"
+	done
+	grep -E '^Benchmark' "$out/$1.txt" | sort -s -k1,1 || true
+}
+
+# Tokens (issue 2 and 7): ours beside go-paseto, golang-jwt and the raw
+# primitives, all in one test binary so the ratios come from one run.
+bench token ./token 'Local|Public|Ed25519|ParseClaims|JWT' 6 300ms
+# Revocation: in-process table vs a plain map, Redis mirror/strict vs EXISTS.
+bench revocation ./revocation 'MemoryCheck|MapBaseline|Redis' 6 300ms
+# Middleware: a request through Require beside a bare handler.
+bench middleware ./middleware '.' 6 300ms
+# Session lifecycle (root package).
+bench sessions . '.' 6 200ms
+
+# HTTP throughput with and without the middleware, alternating rounds.
+echo "== load: go run ./middleware/loadtest -rounds 8 -round 2s"
+go run ./middleware/loadtest -rounds 8 -round 2s | tee "$out/load.txt" | tail -3
+
+# Redis memory per revoked session (its own redis-server; ~3 minutes for 1M).
+if [ "${BENCH_MEMORY:-0}" = 1 ]; then
+	echo "== memory: go run ./internal/cmd/revocation-memory -n 1000000"
+	go run ./internal/cmd/revocation-memory -n 1000000 | tee "$out/memory.txt"
+fi
+
+export PATH="$PATH:$(go env GOPATH)/bin"
+if command -v benchstat >/dev/null 2>&1; then
+	for f in token revocation middleware sessions; do benchstat "$out/$f.txt" > "$out/$f.stat.txt"; done
+	echo "benchstat summaries: $out/*.stat.txt"
+fi
