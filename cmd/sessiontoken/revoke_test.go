@@ -115,7 +115,9 @@ func TestRevokeAgainstRedis(t *testing.T) {
 	require.NotNil(t, st.Stream)
 	assert.Equal(t, int64(2), st.Stream.Length)
 	assert.True(t, strings.HasPrefix(st.Stream.Key, "{"+prefix+"}"), st.Stream.Key)
-	assert.NotEmpty(t, st.Stream.LastEvent)
+	if st.Memory != nil { // miniredis's XINFO STREAM has no last-entry either
+		assert.NotEmpty(t, st.Stream.LastEvent)
+	}
 
 	r = mustRun(t, now, append([]string{"revocation", "stats"}, rf...)...)
 	assert.Contains(t, r.stdout, "revoked sessions: 1\n")
