@@ -115,7 +115,7 @@ func TestRevokeAgainstRedis(t *testing.T) {
 	require.NotNil(t, st.Stream)
 	assert.Equal(t, int64(2), st.Stream.Length)
 	assert.True(t, strings.HasPrefix(st.Stream.Key, "{"+prefix+"}"), st.Stream.Key)
-	if st.Memory != nil { // miniredis's XINFO STREAM has no last-entry either
+	if rdb.Info(context.Background(), "server").Err() == nil { // a real Redis: miniredis's XINFO STREAM has no last-entry
 		assert.NotEmpty(t, st.Stream.LastEvent)
 	}
 
