@@ -39,9 +39,10 @@
 // # Redis
 //
 // [Redis] stores raw 16-byte session IDs in small hashes that Redis keeps
-// as listpacks (~24 bytes per session in used_memory), grouped by expiry
-// window so each group expires as a whole, and appends every revocation
-// to a Redis Stream. Each process keeps a local mirror: it loads the list
+// as listpacks (~22 bytes per session in used_memory; the event stream adds
+// ~42 bytes per event while it is retained, see RedisConfig.StreamRetention),
+// grouped by expiry window so each group expires as a whole, and appends
+// every revocation to a Redis Stream. Each process keeps a local mirror: it loads the list
 // at start, then follows the stream, so Check is a memory lookup with no
 // round trip; a revocation reaches the other processes in a few
 // milliseconds. RedisConfig.Strict asks Redis on every Check instead, in
