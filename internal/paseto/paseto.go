@@ -3,14 +3,11 @@ package paseto
 import (
 	"crypto/ed25519"
 	"crypto/subtle"
-	"encoding"
 	"encoding/binary"
 	"errors"
-	"hash"
 	"strings"
 	"sync"
 
-	"golang.org/x/crypto/blake2b"
 	"golang.org/x/crypto/chacha20"
 )
 
@@ -73,71 +70,23 @@ func AppendPAE(dst []byte, pieces ...[]byte) []byte {
 	return dst
 }
 
-// stateSize is the length of a marshalled blake2b digest: magic "b2b",
-// h[8], c[2], size, block[128], offset.
-const stateSize = 3 + 8*8 + 2*8 + 1 + blake2b.BlockSize + 1
-
-const (
-	offH      = 3
-	offSize   = offH + 8*8 + 2*8
-	offBlock  = offSize + 1
-	offOffset = offBlock + blake2b.BlockSize
-)
-
-// fresh32 and fresh56 are the marshalled states of new unkeyed digests
-// of those output sizes; keyedState patches them into keyed ones.
-var (
-	fresh32 = fresh(32)
-	fresh56 = fresh(56)
-)
-
-func fresh(size int) (st [stateSize]byte) {
-	h, _ := blake2b.New(size, nil)
-	b, err := h.(encoding.BinaryMarshaler).MarshalBinary()
-	if err != nil || len(b) != stateSize {
-		panic("paseto: unexpected blake2b state encoding")
-	}
-	copy(st[:], b)
-	return st
-}
-
-// keyedState writes into st the state of a digest of the given size keyed
-// with key (len ≤ 64), as blake2b.New(size, key) has it before any input:
-// the parameter block carries the key length, and the zero-padded key is
-// the pending first block.
-func keyedState(st *[stateSize]byte, base *[stateSize]byte, key []byte) {
-	*st = *base
-	// The marshalled form stores words big-endian.
-	h0 := binary.BigEndian.Uint64(st[offH:])
-	binary.BigEndian.PutUint64(st[offH:], h0^uint64(len(key))<<8)
-	copy(st[offBlock:offBlock+blake2b.BlockSize], key)
-	st[offOffset] = blake2b.BlockSize
-}
-
 // scratch is the per-call working state, pooled. Everything secret in it
-// (derived keys, keyed states) is cleared by release.
+// (derived keys, the MAC's keyed state) is cleared by release.
 type scratch struct {
-	d   hash.Hash
-	u   encoding.BinaryUnmarshaler
-	st  [stateSize]byte
-	ekn [64]byte // Ek || n2 (56 bytes used)
+	d   digest
+	ekn [56]byte // Ek || n2
 	ak  [32]byte
 	tag [TagSize]byte
-	le  [8]byte
 	pre [8 + 8 + len(LocalHeader) + 8 + NonceSize + 8]byte // PAE up to c
 	buf []byte
 }
 
-var scratchPool = sync.Pool{New: func() any {
-	d, _ := blake2b.New(32, nil)
-	return &scratch{d: d, u: d.(encoding.BinaryUnmarshaler)}
-}}
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
 func (s *scratch) release() {
-	_ = s.u.UnmarshalBinary(fresh32[:]) // overwrite h and block
-	clear(s.st[:])
+	s.d.clear()
 	clear(s.ekn[:])
 	clear(s.ak[:])
 	clear(s.tag[:])
@@ -150,25 +99,13 @@ func (s *scratch) release() {
 	scratchPool.Put(s)
 }
 
-// restore loads a marshalled state into the scratch digest.
-func (s *scratch) restore(st []byte) {
-	if err := s.u.UnmarshalBinary(st); err != nil {
-		panic("paseto: restoring a blake2b state: " + err.Error())
-	}
-}
-
-func (s *scratch) writePiece(p []byte) {
-	binary.LittleEndian.PutUint64(s.le[:], uint64(len(p))&^(1<<63))
-	s.d.Write(s.le[:])
-	s.d.Write(p)
-}
-
-// LocalKey is a prepared v4.local key: the keyed BLAKE2b states of the two
-// derivations, each with its key block compressed and its info string
-// absorbed. It is immutable and safe for concurrent use.
+// LocalKey is a prepared v4.local key: the BLAKE2b chaining values of the
+// two key derivations with the key block already compressed, so that each
+// derivation costs one compression. It is immutable and safe for
+// concurrent use.
 type LocalKey struct {
-	enc  [stateSize]byte // BLAKE2b-448(key; "paseto-encryption-key" || ·)
-	auth [stateSize]byte // BLAKE2b-256(key; "paseto-auth-key-for-aead" || ·)
+	enc  [8]uint64 // BLAKE2b-448 keyed with the key, after the key block
+	auth [8]uint64 // BLAKE2b-256 keyed with the key, after the key block
 }
 
 // NewLocalKey prepares a 32-byte v4.local key.
@@ -177,44 +114,40 @@ func NewLocalKey(key []byte) (*LocalKey, error) {
 		return nil, ErrKey
 	}
 	k := new(LocalKey)
-	s := getScratch()
-	defer s.release()
+	var d digest
+	defer d.clear()
 	for _, p := range []struct {
-		dst  *[stateSize]byte
-		base *[stateSize]byte
-		info string
-	}{{&k.enc, &fresh56, encInfo}, {&k.auth, &fresh32, authInfo}} {
-		keyedState(&s.st, p.base, key)
-		s.restore(s.st[:])
-		s.d.Write([]byte(p.info)) // compresses the key block
-		b, err := s.d.(encoding.BinaryMarshaler).MarshalBinary()
-		if err != nil {
-			return nil, err
-		}
-		// The block beyond the absorbed info string still holds the tail
-		// of the padded key; the digest never reads it again, but it
-		// should not be kept.
-		clear(b[offBlock+int(b[offOffset]) : offBlock+blake2b.BlockSize])
-		copy(p.dst[:], b)
-		clear(b)
+		dst  *[8]uint64
+		size int
+	}{{&k.enc, 56}, {&k.auth, 32}} {
+		d.init(p.size, key)
+		d.t += BlockSize
+		compress(&d.h, &d.buf, d.t, false)
+		*p.dst = d.h
 	}
 	return k, nil
 }
 
-// derive computes Ek || n2 into s.ekn and Ak into s.ak for nonce n.
+// derive computes Ek || n2 into s.ekn and Ak into s.ak for the 32-byte
+// nonce n: each is one final block, info || n, from the prepared chaining
+// value.
 func (k *LocalKey) derive(s *scratch, n []byte) {
-	s.restore(k.enc[:])
-	s.d.Write(n)
-	s.d.Sum(s.ekn[:0])
-	s.restore(k.auth[:])
-	s.d.Write(n)
-	s.d.Sum(s.ak[:0])
+	var blk [BlockSize]byte // public: info string and nonce
+	h := k.enc
+	copy(blk[copy(blk[:], encInfo):], n)
+	compress(&h, &blk, BlockSize+uint64(len(encInfo)+len(n)), true)
+	putHash(s.ekn[:], &h)
+
+	blk = [BlockSize]byte{}
+	h = k.auth
+	copy(blk[copy(blk[:], authInfo):], n)
+	compress(&h, &blk, BlockSize+uint64(len(authInfo)+len(n)), true)
+	putHash(s.ak[:], &h)
 }
 
 // mac computes t = BLAKE2b-256(Ak; PAE(h, n, c, f, i)) into s.tag.
 func (s *scratch) mac(n, c, f, i []byte) {
-	keyedState(&s.st, &fresh32, s.ak[:])
-	s.restore(s.st[:])
+	s.d.init(TagSize, s.ak[:])
 	// PAE(h, n, c, f, i), with everything before c in one write.
 	p := s.pre[:0]
 	p = binary.LittleEndian.AppendUint64(p, 5)
@@ -223,11 +156,13 @@ func (s *scratch) mac(n, c, f, i []byte) {
 	p = binary.LittleEndian.AppendUint64(p, uint64(len(n)))
 	p = append(p, n...)
 	p = binary.LittleEndian.AppendUint64(p, uint64(len(c))&^(1<<63))
-	s.d.Write(p)
-	s.d.Write(c)
-	s.writePiece(f)
-	s.writePiece(i)
-	s.d.Sum(s.tag[:0])
+	s.d.write(p)
+	s.d.write(c)
+	s.d.writeLE64(uint64(len(f)) &^ (1 << 63))
+	s.d.write(f)
+	s.d.writeLE64(uint64(len(i)) &^ (1 << 63))
+	s.d.write(i)
+	s.d.sum(s.tag[:])
 }
 
 func xor(s *scratch, dst, src []byte) {
