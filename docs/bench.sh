@@ -42,6 +42,10 @@ bench sessions . '.' 6 200ms
 # HTTP throughput with and without the middleware, alternating rounds.
 echo "== load: go run ./middleware/loadtest -rounds 8 -round 2s"
 go run ./middleware/loadtest -rounds 8 -round 2s | tee "$out/load.txt" | tail -3
+if command -v wrk >/dev/null 2>&1; then
+	echo "== load: go run ./middleware/loadtest -gen wrk -rounds 8 -round 2s"
+	go run ./middleware/loadtest -gen wrk -rounds 8 -round 2s | tee "$out/load-wrk.txt" | tail -3
+fi
 
 # Redis memory per revoked session (its own redis-server; ~3 minutes for 1M).
 if [ "${BENCH_MEMORY:-0}" = 1 ]; then

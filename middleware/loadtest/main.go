@@ -18,8 +18,17 @@
 // neighbours, and cpu/req(bare) ÷ cpu/req(auth) estimates the throughput
 // ratio on a dedicated machine.
 //
+// With -gen wrk the load comes from wrk (https://github.com/wg/wrk) in a
+// separate process instead, one wrk run per round and side (two threads,
+// or one with -conns 1; the same connections and Authorization header),
+// in the same alternating order; the requests/s are wrk's. Rounds must
+// then be whole seconds (wrk's -d), and the process CPU time is the
+// server's alone, so it is printed as server CPU per request and the
+// CPU-bound ratio is the server's. wrk must be on PATH.
+//
 //	go run ./middleware/loadtest                 # 6 rounds of 2 s each side, 64 connections
 //	go run ./middleware/loadtest -rounds 10 -round 3s -conns 32
+//	go run ./middleware/loadtest -gen wrk -rounds 8 -round 2s
 //
 // It is bounded: at most 20 rounds of at most 10 s per side, 512
 // connections, and it only ever connects to the loopback server it
@@ -37,6 +46,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -60,10 +70,29 @@ func mainCode() int {
 	rounds := flag.Int("rounds", 6, "rounds per side (1–20)")
 	round := flag.Duration("round", 2*time.Second, "duration of one round (≤ 10s)")
 	conns := flag.Int("conns", 64, "concurrent keep-alive connections (1–512)")
+	gen := flag.String("gen", "go", "load generator: go (in this process) or wrk (a separate process)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *rounds < 1 || *rounds > 20 || *round <= 0 || *round > 10*time.Second || *conns < 1 || *conns > 512 {
 		fmt.Fprintln(os.Stderr, "loadtest: -rounds 1–20, -round up to 10s, -conns 1–512")
+		return 2
+	}
+	var wrkPath string
+	switch *gen {
+	case "go":
+	case "wrk":
+		if *round%time.Second != 0 {
+			fmt.Fprintf(os.Stderr, "loadtest: -gen wrk needs -round in whole seconds (wrk's -d), not %v\n", *round)
+			return 2
+		}
+		p, err := exec.LookPath("wrk")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest: -gen wrk: wrk is not on PATH (Debian/Ubuntu: apt-get install wrk):", err)
+			return 1
+		}
+		wrkPath = p
+	default:
+		fmt.Fprintf(os.Stderr, "loadtest: -gen is go or wrk, not %q\n", *gen)
 		return 2
 	}
 	if *cpuprofile != "" {
@@ -79,7 +108,7 @@ func mainCode() int {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*rounds, *round, *conns); err != nil {
+	if err := run(*rounds, *round, *conns, wrkPath); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		return 1
 	}
@@ -89,7 +118,26 @@ func mainCode() int {
 // okBody is what both routes answer: a small JSON document.
 const okBody = `{"ok":true}`
 
-func run(rounds int, round time.Duration, conns int) error {
+// loadResult is what one round of load measured.
+type loadResult struct {
+	rps      float64 // completed requests per second
+	requests int64   // completed requests
+}
+
+// run measures both routes; with wrkPath empty the load comes from this
+// process (load), otherwise from the wrk binary at wrkPath (wrkLoad).
+func run(rounds int, round time.Duration, conns int, wrkPath string) error {
+	gen, cpuWhose := "in-process load", "CPU"
+	generate := load
+	if wrkPath != "" {
+		if round%time.Second != 0 {
+			return fmt.Errorf("wrk needs rounds in whole seconds, not %v", round)
+		}
+		gen, cpuWhose = "wrk", "server CPU"
+		generate = func(addr, path, tok string, conns int, d time.Duration) (loadResult, error) {
+			return wrkLoad(wrkPath, addr, path, tok, conns, d)
+		}
+	}
 	key, err := keys.Generate(keys.V4Local)
 	if err != nil {
 		return err
@@ -158,12 +206,17 @@ func run(rounds int, round time.Duration, conns int) error {
 	}()
 	addr := ln.Addr().String()
 
-	fmt.Printf("go %s, GOMAXPROCS %d, %d connections, %d rounds × %v per side, token %d bytes (v4.local)\n",
-		runtime.Version(), runtime.GOMAXPROCS(0), conns, rounds, round, len(tok))
+	fmt.Printf("go %s, GOMAXPROCS %d, %s, %d connections, %d rounds × %v per side, token %d bytes (v4.local)\n",
+		runtime.Version(), runtime.GOMAXPROCS(0), gen, conns, rounds, round, len(tok))
 
-	// Warm up both routes (connections, caches, GC pacing).
+	// Warm up both routes (connections, caches, GC pacing) for half a
+	// round; wrk takes whole seconds, so at least one.
+	warm := round / 2
+	if wrkPath != "" {
+		warm = max(time.Second, warm.Truncate(time.Second))
+	}
 	for _, path := range []string{"/bare", "/auth"} {
-		if _, err := load(addr, path, tok, conns, round/2); err != nil {
+		if _, err := generate(addr, path, tok, conns, warm); err != nil {
 			return err
 		}
 	}
@@ -175,20 +228,22 @@ func run(rounds int, round time.Duration, conns int) error {
 		}
 		for _, path := range order {
 			cpu0, cpuOK := processCPU()
-			rps, err := load(addr, path, tok, conns, round)
+			res, err := generate(addr, path, tok, conns, round)
 			if err != nil {
 				return err
 			}
+			rps := res.rps
 			cpu1, _ := processCPU()
-			// µs of CPU per request: CPU time over requests served.
-			perReq := float64(cpu1-cpu0) / float64(time.Microsecond) / (rps * round.Seconds())
+			// µs of CPU per request: CPU time over requests served. With
+			// wrk this process is the server alone.
+			perReq := float64(cpu1-cpu0) / float64(time.Microsecond) / float64(res.requests)
 			if path == "/bare" {
 				bare, bareCPU = append(bare, rps), append(bareCPU, perReq)
 			} else {
 				auth, authCPU = append(auth, rps), append(authCPU, perReq)
 			}
 			if cpuOK {
-				fmt.Printf("round %2d %-5s %9.0f req/s %6.1f µs CPU/req\n", i+1, path, rps, perReq)
+				fmt.Printf("round %2d %-5s %9.0f req/s %6.1f µs %s/req\n", i+1, path, rps, perReq, cpuWhose)
 			} else {
 				fmt.Printf("round %2d %-5s %9.0f req/s\n", i+1, path, rps)
 			}
@@ -198,15 +253,15 @@ func run(rounds int, round time.Duration, conns int) error {
 	fmt.Printf("median bare %.0f req/s, auth %.0f req/s, ratio %.1f%% (target ≥ 88%%)\n", mb, ma, 100*ma/mb)
 	if _, ok := processCPU(); ok {
 		cb, ca := median(bareCPU), median(authCPU)
-		fmt.Printf("median CPU/request bare %.1f µs, auth %.1f µs (+%.1f µs): CPU-bound ratio %.1f%%\n", cb, ca, ca-cb, 100*cb/ca)
+		fmt.Printf("median %s/request bare %.1f µs, auth %.1f µs (+%.1f µs): %s-bound ratio %.1f%%\n", cpuWhose, cb, ca, ca-cb, cpuWhose, 100*cb/ca)
 	}
 	return nil
 }
 
 // load runs conns keep-alive connections against path for d and returns
-// the completed requests per second. Any answer but 200 is an error: a
-// benchmark of rejections would measure the wrong thing.
-func load(addr, path, tok string, conns int, d time.Duration) (float64, error) {
+// the completed requests and requests per second. Any answer but 200 is
+// an error: a benchmark of rejections would measure the wrong thing.
+func load(addr, path, tok string, conns int, d time.Duration) (loadResult, error) {
 	req := []byte("GET " + path + " HTTP/1.1\r\nHost: loadtest\r\nAuthorization: Bearer " + tok + "\r\nUser-Agent: loadtest\r\n\r\n")
 	var (
 		stop     atomic.Bool
@@ -232,9 +287,13 @@ func load(addr, path, tok string, conns int, d time.Duration) (float64, error) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	if firstErr != nil {
-		return 0, firstErr
+		return loadResult{}, firstErr
 	}
-	return float64(total.Load()) / elapsed.Seconds(), nil
+	n := total.Load()
+	if n == 0 {
+		return loadResult{}, fmt.Errorf("no request to %s completed in %v", path, d)
+	}
+	return loadResult{rps: float64(n) / elapsed.Seconds(), requests: n}, nil
 }
 
 // worker sends req on one connection, one at a time, until stop, and
