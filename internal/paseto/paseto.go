@@ -7,8 +7,6 @@ import (
 	"errors"
 	"strings"
 	"sync"
-
-	"golang.org/x/crypto/chacha20"
 )
 
 // Token headers: version and purpose, with the trailing dot.
@@ -79,6 +77,9 @@ type scratch struct {
 	tag [TagSize]byte
 	pre [8 + 8 + len(LocalHeader) + 8 + NonceSize + 8]byte // PAE up to c
 	buf []byte
+
+	state [16]uint32 // ChaCha20 input state (AVX2 path): holds the subkey
+	ks    [256]byte  // four blocks of keystream (AVX2 path)
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -91,6 +92,8 @@ func (s *scratch) release() {
 	clear(s.ak[:])
 	clear(s.tag[:])
 	clear(s.pre[:])
+	clear(s.state[:])
+	clear(s.ks[:])
 	clear(s.buf)
 	s.buf = s.buf[:0]
 	if cap(s.buf) > 64<<10 {
@@ -165,14 +168,6 @@ func (s *scratch) mac(n, c, f, i []byte) {
 	s.d.sum(s.tag[:])
 }
 
-func xor(s *scratch, dst, src []byte) {
-	ciph, err := chacha20.NewUnauthenticatedCipher(s.ekn[:32], s.ekn[32:56])
-	if err != nil {
-		panic("paseto: " + err.Error())
-	}
-	ciph.XORKeyStream(dst, src)
-}
-
 // Seal appends the v4.local token of message m with footer f and implicit
 // assertion i to dst, using the 32-byte nonce n (from crypto/rand; only
 // tests pass fixed nonces).
@@ -188,7 +183,7 @@ func (k *LocalKey) Seal(dst []byte, n *[NonceSize]byte, m, f, i []byte) []byte {
 	b := s.buf[:need]
 	copy(b, n[:])
 	c := b[NonceSize : NonceSize+len(m)]
-	xor(s, c, m)
+	xorKeyStream(s, c, m)
 	s.mac(n[:], c, f, i)
 	copy(b[NonceSize+len(m):], s.tag[:])
 	dst = append(dst, LocalHeader...)
@@ -225,7 +220,7 @@ func (k *LocalKey) Open(buf []byte, body string, f, i []byte) (m, out []byte, er
 	if subtle.ConstantTimeCompare(s.tag[:], t) != 1 {
 		return nil, out, ErrAuth
 	}
-	xor(s, c, c)
+	xorKeyStream(s, c, c)
 	return c, out, nil
 }
 

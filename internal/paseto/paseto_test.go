@@ -240,6 +240,8 @@ func TestScratchCleared(t *testing.T) {
 	n[0] = 1
 	k.derive(s, n[:])
 	s.mac(n[:], []byte("secret plaintext"), nil, nil)
+	msg := []byte("secret plaintext")
+	xorKeyStream(s, msg, msg)
 	s.buf = append(s.buf[:0], "secret plaintext"...)
 	buf := s.buf
 	s.release()
@@ -247,6 +249,8 @@ func TestScratchCleared(t *testing.T) {
 	assert.Equal(t, [32]byte{}, s.ak)
 	assert.Equal(t, [TagSize]byte{}, s.tag)
 	assert.Equal(t, digest{}, s.d, "MAC state (keyed with Ak) not cleared")
+	assert.Equal(t, [16]uint32{}, s.state, "ChaCha20 state (holds the subkey) not cleared")
+	assert.Equal(t, [256]byte{}, s.ks, "keystream not cleared")
 	assert.Equal(t, make([]byte, len(buf)), buf[:len("secret plaintext")])
 }
 
