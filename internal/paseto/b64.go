@@ -1,6 +1,9 @@
 package paseto
 
-import "encoding/base64"
+import (
+	"encoding/base64"
+	"unsafe"
+)
 
 // The token alphabet: base64url without padding (RFC 4648 §5).
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -55,6 +58,16 @@ func AppendDecode[T string | []byte](dst []byte, s T) (out []byte, ok bool) {
 	o := out[start:]
 	var bad byte
 	i, j := 0, 0
+	// With AVX2, 32 characters to 24 bytes per step (b64_amd64.s) while
+	// the step's 32-byte store fits, then the rest in Go.
+	if useAVX2 {
+		if blocks := min(len(s)/32, (len(o)-8)/24); blocks > 0 {
+			if decodeAVX2(&o[0], dataPtr(s), blocks) {
+				bad = 0xff
+			}
+			i, j = blocks*32, blocks*24
+		}
+	}
 	// Eight characters to six bytes per step while at least that many
 	// remain, then four to three.
 	for ; i+8 <= len(s) && j+6 <= len(o); i, j = i+8, j+6 {
@@ -96,3 +109,7 @@ func AppendDecode[T string | []byte](dst []byte, s T) (out []byte, ok bool) {
 	}
 	return out, true
 }
+
+// dataPtr returns a pointer to the first byte of s, which must not be
+// empty: a string and a slice header both start with it.
+func dataPtr[T string | []byte](s T) *byte { return *(**byte)(unsafe.Pointer(&s)) }

@@ -1,6 +1,7 @@
 package paseto
 
 import (
+	"crypto/subtle"
 	"encoding/binary"
 	"math/bits"
 
@@ -27,7 +28,7 @@ const (
 // overlap exactly or not at all.
 func xorKeyStream(s *scratch, dst, src []byte) {
 	if useAVX2 {
-		s.xorAVX2(dst, src)
+		xorAVX2(s, dst, src)
 		return
 	}
 	ciph, err := chacha20.NewUnauthenticatedCipher(s.ekn[:32], s.ekn[32:56])
@@ -35,6 +36,25 @@ func xorKeyStream(s *scratch, dst, src []byte) {
 		panic("paseto: " + err.Error())
 	}
 	ciph.XORKeyStream(dst, src)
+}
+
+// maxStream bounds what one key and nonce may encrypt: 2^32 blocks, where
+// the 32-bit block counter would wrap. Tokens are bounded far below it.
+const maxStream = 1 << 38
+
+// xorAVX2 is xorKeyStream with the AVX2 kernel. The state and keystream
+// live in s, which release clears.
+func xorAVX2(s *scratch, dst, src []byte) {
+	if uint64(len(src)) > maxStream {
+		panic("paseto: XChaCha20 message too long")
+	}
+	initState(&s.state, &s.ekn)
+	for len(src) > 0 {
+		chachaBlocks4AVX2(&s.ks, &s.state)
+		n := subtle.XORBytes(dst, src, s.ks[:])
+		dst, src = dst[n:], src[n:]
+		s.state[12] += 4
+	}
 }
 
 // initState sets st to the ChaCha20 input state of XChaCha20 for the

@@ -275,7 +275,8 @@ func TestOpenAllocs(t *testing.T) {
 // accept exactly the inputs it accepts that hold no newline, with the same
 // bytes, and whatever we accept re-encodes to the input.
 func FuzzAppendDecode(f *testing.F) {
-	for _, s := range []string{"", "AA", "AB", "AAE", "AAF", "AAAA", "AA==", "A\nAA", "-_8", "AAAAA"} {
+	for _, s := range []string{"", "AA", "AB", "AAE", "AAF", "AAAA", "AA==", "A\nAA", "-_8", "AAAAA",
+		strings.Repeat("AZaz09-_", 9), strings.Repeat("_-", 40) + "A\n", strings.Repeat("Ab", 33) + "+"} {
 		f.Add(s)
 	}
 	std := base64.RawURLEncoding.Strict()

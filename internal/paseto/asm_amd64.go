@@ -1,0 +1,22 @@
+//go:build amd64 && !purego
+
+package paseto
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the AVX2 kernels of chacha_amd64.s and b64_amd64.s.
+var useAVX2 = cpu.X86.HasAVX2
+
+// chachaBlocks4AVX2 writes to ks the ChaCha20 keystream of the four
+// blocks starting at the input state st (counters st[12] to st[12]+3).
+// It does not check the counter for overflow.
+//
+//go:noescape
+func chachaBlocks4AVX2(ks *[256]byte, st *[16]uint32)
+
+// decodeAVX2 decodes blocks×32 base64url characters at src into
+// blocks×24 bytes at dst, and reports whether any character was outside
+// the alphabet. Each step stores 32 bytes: dst must have blocks×24+8.
+//
+//go:noescape
+func decodeAVX2(dst, src *byte, blocks int) (bad bool)

@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package paseto
+
+// useAVX2 is false where there are no AVX2 kernels: XChaCha20 is
+// golang.org/x/crypto/chacha20's and base64url decoding plain Go.
+const useAVX2 = false
+
+func chachaBlocks4AVX2(ks *[256]byte, st *[16]uint32) { panic("paseto: no AVX2 kernel") }
+
+func decodeAVX2(dst, src *byte, blocks int) bool { panic("paseto: no AVX2 kernel") }
