@@ -20,3 +20,9 @@ func chachaBlocks4AVX2(ks *[256]byte, st *[16]uint32)
 //
 //go:noescape
 func decodeAVX2(dst, src *byte, blocks int) (bad bool)
+
+// compressAVX2 is the BLAKE2b compression function of blake2b_amd64.s,
+// with the arguments of compressGeneric.
+//
+//go:noescape
+func compressAVX2(h *[8]uint64, block *[BlockSize]byte, t uint64, last bool)

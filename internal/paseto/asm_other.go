@@ -9,3 +9,7 @@ const useAVX2 = false
 func chachaBlocks4AVX2(ks *[256]byte, st *[16]uint32) { panic("paseto: no AVX2 kernel") }
 
 func decodeAVX2(dst, src *byte, blocks int) bool { panic("paseto: no AVX2 kernel") }
+
+func compressAVX2(h *[8]uint64, block *[BlockSize]byte, t uint64, last bool) {
+	panic("paseto: no AVX2 kernel")
+}

@@ -7,10 +7,11 @@ import (
 	"math/bits"
 )
 
-// compress is the BLAKE2b compression function F (RFC 7693 §3.2) on one
-// block: t is the byte counter after this block (messages stay far below
-// 2^64 bytes, so its high word is zero) and last marks the final block.
-func compress(h *[8]uint64, block *[BlockSize]byte, t uint64, last bool) {
+// compressGeneric is the BLAKE2b compression function F (RFC 7693 §3.2)
+// on one block, in plain Go: t is the byte counter after this block
+// (messages stay far below 2^64 bytes, so its high word is zero) and last
+// marks the final block.
+func compressGeneric(h *[8]uint64, block *[BlockSize]byte, t uint64, last bool) {
 	var m [16]uint64
 	for i := range m {
 		m[i] = binary.LittleEndian.Uint64(block[i*8:])

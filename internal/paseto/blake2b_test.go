@@ -141,8 +141,8 @@ func TestCompressUpToDate(t *testing.T) {
 	assert.Equal(t, string(want), string(got), "blake2b_compress.go is stale: run go generate ./internal/paseto")
 }
 
-// BenchmarkDigest1KiB and BenchmarkXCrypto1KiB compare the two BLAKE2b
-// implementations in one run (the reason for having our own).
+// BenchmarkDigest1KiB and BenchmarkXCrypto1KiB compare our BLAKE2b with
+// x/crypto's in one run; BenchmarkCompress its two compression functions.
 func BenchmarkDigest1KiB(b *testing.B) {
 	msg, out := make([]byte, 1024), make([]byte, 32)
 	b.SetBytes(1024)
@@ -159,5 +159,51 @@ func BenchmarkXCrypto1KiB(b *testing.B) {
 	b.SetBytes(1024)
 	for i := 0; i < b.N; i++ {
 		_ = blake2b.Sum256(msg)
+	}
+}
+
+// TestCompressKernelsAgree holds the AVX2 compression function to the
+// plain Go one on varied chaining values, blocks, counters and both
+// values of the final-block flag. (The digest tests above hold whichever
+// compress is in use to x/crypto.)
+func TestCompressKernelsAgree(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this machine")
+	}
+	for i := range 200 {
+		var h [8]uint64
+		var block [BlockSize]byte
+		for j := range h {
+			h[j] = uint64(i)*0x9e3779b97f4a7c15 ^ uint64(j)<<56 ^ iv[j]
+		}
+		copy(block[:], pattern(BlockSize, byte(i)))
+		counter := uint64(i) * 977
+		if i%7 == 0 {
+			counter = ^uint64(0) - uint64(i)
+		}
+		last := i%2 == 1
+		want, got := h, h
+		compressGeneric(&want, &block, counter, last)
+		compressAVX2(&got, &block, counter, last)
+		require.Equal(t, want, got, "case %d", i)
+	}
+}
+
+func BenchmarkCompress(b *testing.B) {
+	var block [BlockSize]byte
+	h := iv
+	b.Run("generic", func(b *testing.B) {
+		b.SetBytes(BlockSize)
+		for b.Loop() {
+			compressGeneric(&h, &block, BlockSize, true)
+		}
+	})
+	if useAVX2 {
+		b.Run("avx2", func(b *testing.B) {
+			b.SetBytes(BlockSize)
+			for b.Loop() {
+				compressAVX2(&h, &block, BlockSize, true)
+			}
+		})
 	}
 }
