@@ -26,3 +26,9 @@ func decodeAVX2(dst, src *byte, blocks int) (bad bool)
 //
 //go:noescape
 func compressAVX2(h *[8]uint64, block *[BlockSize]byte, t uint64, last bool)
+
+// compress2AVX2 compresses two independent final blocks at once:
+// blocks[i] into h[i] with byte counter ti (blake2b_amd64.s).
+//
+//go:noescape
+func compress2AVX2(h *[2][8]uint64, blocks *[2][BlockSize]byte, t0, t1 uint64)

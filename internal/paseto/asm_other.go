@@ -13,3 +13,7 @@ func decodeAVX2(dst, src *byte, blocks int) bool { panic("paseto: no AVX2 kernel
 func compressAVX2(h *[8]uint64, block *[BlockSize]byte, t uint64, last bool) {
 	panic("paseto: no AVX2 kernel")
 }
+
+func compress2AVX2(h *[2][8]uint64, blocks *[2][BlockSize]byte, t0, t1 uint64) {
+	panic("paseto: no AVX2 kernel")
+}

@@ -186,6 +186,18 @@ func TestCompressKernelsAgree(t *testing.T) {
 		compressGeneric(&want, &block, counter, last)
 		compressAVX2(&got, &block, counter, last)
 		require.Equal(t, want, got, "case %d", i)
+
+		// Two final blocks at once, each with its own state and counter.
+		var blocks [2][BlockSize]byte
+		blocks[0] = block
+		copy(blocks[1][:], pattern(BlockSize, byte(i+100)))
+		pair := [2][8]uint64{h, iv}
+		pair[1][3] ^= uint64(i)
+		want0, want1 := pair[0], pair[1]
+		compressGeneric(&want0, &blocks[0], counter, true)
+		compressGeneric(&want1, &blocks[1], counter+uint64(i), true)
+		compress2AVX2(&pair, &blocks, counter, counter+uint64(i))
+		require.Equal(t, [2][8]uint64{want0, want1}, pair, "pair %d", i)
 	}
 }
 
@@ -203,6 +215,14 @@ func BenchmarkCompress(b *testing.B) {
 			b.SetBytes(BlockSize)
 			for b.Loop() {
 				compressAVX2(&h, &block, BlockSize, true)
+			}
+		})
+		var pair [2][8]uint64
+		var blocks [2][BlockSize]byte
+		b.Run("avx2-pair", func(b *testing.B) {
+			b.SetBytes(2 * BlockSize)
+			for b.Loop() {
+				compress2AVX2(&pair, &blocks, BlockSize, BlockSize)
 			}
 		})
 	}
