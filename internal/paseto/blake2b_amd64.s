@@ -34,10 +34,43 @@ DATA b2iv<>+0x30(SB)/8, $0x1f83d9abfb41bd6b
 DATA b2iv<>+0x38(SB)/8, $0x5be0cd19137e2179
 GLOBL b2iv<>(SB), RODATA|NOPTR, $64
 
-// MSG gathers message words i, j, k, l of the block at B into Y.
-#define MSG(B, Y, X, T, i, j, k, l) \
-	VMOVQ (i*8)(B), X; VPINSRQ $1, (j*8)(B), X, X; \
-	VMOVQ (k*8)(B), T; VPINSRQ $1, (l*8)(B), T, T; \
+// b2sigma is the message schedule of RFC 7693 §2.7 for the twelve rounds
+// (round r uses row r mod 10), as byte offsets into the block.
+DATA b2sigma<>+0x00(SB)/8, $0x3830282018100800
+DATA b2sigma<>+0x08(SB)/8, $0x7870686058504840
+DATA b2sigma<>+0x10(SB)/8, $0x3068784840205070
+DATA b2sigma<>+0x18(SB)/8, $0x1828385810006008
+DATA b2sigma<>+0x20(SB)/8, $0x6878102800604058
+DATA b2sigma<>+0x28(SB)/8, $0x2048083830187050
+DATA b2sigma<>+0x30(SB)/8, $0x7058606808184838
+DATA b2sigma<>+0x38(SB)/8, $0x4078002050283010
+DATA b2sigma<>+0x40(SB)/8, $0x7850201038280048
+DATA b2sigma<>+0x48(SB)/8, $0x6818403060580870
+DATA b2sigma<>+0x50(SB)/8, $0x1840580050306010
+DATA b2sigma<>+0x58(SB)/8, $0x4808707828386820
+DATA b2sigma<>+0x60(SB)/8, $0x5020687078082860
+DATA b2sigma<>+0x68(SB)/8, $0x5840104818303800
+DATA b2sigma<>+0x70(SB)/8, $0x4818086070385868
+DATA b2sigma<>+0x78(SB)/8, $0x5010304020780028
+DATA b2sigma<>+0x80(SB)/8, $0x4000185848707830
+DATA b2sigma<>+0x88(SB)/8, $0x2850200838681060
+DATA b2sigma<>+0x90(SB)/8, $0x2808303820401050
+DATA b2sigma<>+0x98(SB)/8, $0x0068601870485878
+DATA b2sigma<>+0xa0(SB)/8, $0x3830282018100800
+DATA b2sigma<>+0xa8(SB)/8, $0x7870686058504840
+DATA b2sigma<>+0xb0(SB)/8, $0x3068784840205070
+DATA b2sigma<>+0xb8(SB)/8, $0x1828385810006008
+GLOBL b2sigma<>(SB), RODATA|NOPTR, $192
+
+// IDX loads four message offsets of the current σ row (at R8) into AX,
+// BX, CX and R9; MSG gathers the message words at those offsets of the
+// block at B into Y.
+#define IDX(a, b, c, d) \
+	MOVBQZX a(R8), AX; MOVBQZX b(R8), BX; MOVBQZX c(R8), CX; MOVBQZX d(R8), R9
+
+#define MSG(B, Y, X, T) \
+	VMOVQ (B)(AX*1), X; VPINSRQ $1, (B)(BX*1), X, X; \
+	VMOVQ (B)(CX*1), T; VPINSRQ $1, (B)(R9*1), T, T; \
 	VINSERTI128 $1, T, Y, Y
 
 // G runs G on the four columns of rows Y0-Y3 with message words MX, MY.
@@ -48,12 +81,14 @@ GLOBL b2iv<>(SB), RODATA|NOPTR, $64
 	VPADDQ Y3, Y2, Y2; VPXOR Y2, Y1, Y1; \
 	VPADDQ Y1, Y1, Y4; VPSRLQ $63, Y1, Y1; VPXOR Y4, Y1, Y1
 
-// ROUND is one round with the sixteen message indices of its σ row.
-#define ROUND(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) \
-	MSG(SI, Y8, X8, X12, s0, s2, s4, s6); \
-	MSG(SI, Y9, X9, X13, s1, s3, s5, s7); \
-	MSG(SI, Y10, X10, X14, s8, s10, s12, s14); \
-	MSG(SI, Y11, X11, X15, s9, s11, s13, s15); \
+// ROUND is one round, its σ row at R8. The rounds are a loop, not
+// unrolled: the whole function stays under 600 bytes, so a server whose
+// network stack evicts it between requests reloads little.
+#define ROUND \
+	IDX(0, 2, 4, 6); MSG(SI, Y8, X8, X12); \
+	IDX(1, 3, 5, 7); MSG(SI, Y9, X9, X13); \
+	IDX(8, 10, 12, 14); MSG(SI, Y10, X10, X14); \
+	IDX(9, 11, 13, 15); MSG(SI, Y11, X11, X15); \
 	G(Y8, Y9); \
 	VPERMQ $0x39, Y1, Y1; VPERMQ $0x4E, Y2, Y2; VPERMQ $0x93, Y3, Y3; \
 	G(Y10, Y11); \
@@ -77,18 +112,14 @@ TEXT ·compressAVX2(SB), NOSPLIT, $0-25
 	VINSERTI128 $1, X4, Y3, Y3 // t, 0, f, 0
 	VPXOR   b2iv<>+0x20(SB), Y3, Y3
 
-	ROUND(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-	ROUND(14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3)
-	ROUND(11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4)
-	ROUND(7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8)
-	ROUND(9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13)
-	ROUND(2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9)
-	ROUND(12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11)
-	ROUND(13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10)
-	ROUND(6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5)
-	ROUND(10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0)
-	ROUND(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-	ROUND(14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3)
+	LEAQ b2sigma<>(SB), R8
+	MOVQ $12, R10
+
+loop:
+	ROUND
+	ADDQ $16, R8
+	DECQ R10
+	JNZ  loop
 
 	// h ^= v[0:8] ^ v[8:16]
 	VPXOR   Y2, Y0, Y0
@@ -141,19 +172,15 @@ TEXT ·compressAVX2(SB), NOSPLIT, $0-25
 	VPSRLQ $63, Y1, Y1; VPSRLQ $63, Y5, Y5; \
 	VPXOR Y12, Y1, Y1; VPXOR Y13, Y5, Y5
 
-#define ROUND2(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) \
-	MSG(SI, Y8, X8, X12, s0, s2, s4, s6); \
-	MSG(SI, Y9, X9, X13, s1, s3, s5, s7); \
-	MSG(DX, Y10, X10, X12, s0, s2, s4, s6); \
-	MSG(DX, Y11, X11, X13, s1, s3, s5, s7); \
+#define ROUND2 \
+	IDX(0, 2, 4, 6); MSG(SI, Y8, X8, X12); MSG(DX, Y10, X10, X12); \
+	IDX(1, 3, 5, 7); MSG(SI, Y9, X9, X13); MSG(DX, Y11, X11, X13); \
 	G2(Y8, Y9, Y10, Y11); \
 	VPERMQ $0x39, Y1, Y1; VPERMQ $0x39, Y5, Y5; \
 	VPERMQ $0x4E, Y2, Y2; VPERMQ $0x4E, Y6, Y6; \
 	VPERMQ $0x93, Y3, Y3; VPERMQ $0x93, Y7, Y7; \
-	MSG(SI, Y8, X8, X12, s8, s10, s12, s14); \
-	MSG(SI, Y9, X9, X13, s9, s11, s13, s15); \
-	MSG(DX, Y10, X10, X12, s8, s10, s12, s14); \
-	MSG(DX, Y11, X11, X13, s9, s11, s13, s15); \
+	IDX(8, 10, 12, 14); MSG(SI, Y8, X8, X12); MSG(DX, Y10, X10, X12); \
+	IDX(9, 11, 13, 15); MSG(SI, Y9, X9, X13); MSG(DX, Y11, X11, X13); \
 	G2(Y8, Y9, Y10, Y11); \
 	VPERMQ $0x93, Y1, Y1; VPERMQ $0x93, Y5, Y5; \
 	VPERMQ $0x4E, Y2, Y2; VPERMQ $0x4E, Y6, Y6; \
@@ -184,18 +211,14 @@ TEXT ·compress2AVX2(SB), NOSPLIT, $0-32
 	VINSERTI128 $1, X12, Y7, Y7 // t1, 0, f, 0
 	VPXOR   b2iv<>+0x20(SB), Y7, Y7
 
-	ROUND2(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-	ROUND2(14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3)
-	ROUND2(11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4)
-	ROUND2(7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8)
-	ROUND2(9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13)
-	ROUND2(2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9)
-	ROUND2(12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11)
-	ROUND2(13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10)
-	ROUND2(6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5)
-	ROUND2(10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0)
-	ROUND2(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-	ROUND2(14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3)
+	LEAQ b2sigma<>(SB), R8
+	MOVQ $12, R10
+
+loop:
+	ROUND2
+	ADDQ $16, R8
+	DECQ R10
+	JNZ  loop
 
 	VPXOR   Y2, Y0, Y0
 	VPXOR   0(DI), Y0, Y0
