@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces every figure in docs/benchmarks.md in about four minutes.
+# Reproduces every figure in docs/benchmarks.md in under five minutes
+# (about four without wrk).
 # Ratios are only meaningful between benchmarks of the same run: compare
 # within this output, never against figures from another machine or day.
 #
@@ -20,7 +21,7 @@ echo "results in $out"
 # machine touches all of them alike (go test -count would run each one
 # ROUNDS times in a row). benchstat takes the medians.
 bench() {
-	echo "== $1: $3 in $2, $4 interleaved rounds of $5"
+	echo "== $1: $3 in $2, $4 interleaved rounds of $5 (at ${SECONDS}s)"
 	go test -c -o "$out/$1.test" "$2"
 	: > "$out/$1.txt"
 	for _ in $(seq "$4"); do
@@ -40,11 +41,11 @@ bench middleware ./middleware '.' 6 300ms
 bench sessions . '.' 6 200ms
 
 # HTTP throughput with and without the middleware, alternating rounds.
-echo "== load: go run ./middleware/loadtest -rounds 8 -round 2s"
-go run ./middleware/loadtest -rounds 8 -round 2s | tee "$out/load.txt" | tail -3
+echo "== load: go run ./middleware/loadtest -rounds 6 -round 2s (at ${SECONDS}s)"
+go run ./middleware/loadtest -rounds 6 -round 2s | tee "$out/load.txt" | tail -3
 if command -v wrk >/dev/null 2>&1; then
-	echo "== load: go run ./middleware/loadtest -gen wrk -rounds 8 -round 2s"
-	go run ./middleware/loadtest -gen wrk -rounds 8 -round 2s | tee "$out/load-wrk.txt" | tail -3
+	echo "== load: go run ./middleware/loadtest -gen wrk -rounds 6 -round 2s (at ${SECONDS}s)"
+	go run ./middleware/loadtest -gen wrk -rounds 6 -round 2s | tee "$out/load-wrk.txt" | tail -3
 fi
 
 # Redis memory per revoked session (its own redis-server; ~3 minutes for 1M).
@@ -53,8 +54,37 @@ if [ "${BENCH_MEMORY:-0}" = 1 ]; then
 	go run ./internal/cmd/revocation-memory -n 1000000 | tee "$out/memory.txt"
 fi
 
+# ratio FILE A B: B's time over A's, per round (both from the same test
+# binary run, seconds apart), then the median and range over the rounds.
+# These are the figures to compare with issue 7's targets.
+ratio() {
+	awk -v a="$2" -v b="$3" '
+		/^goos:/ { if (ta && tb) print tb / ta; ta = tb = 0 }
+		$1 ~ "^"a"(-[0-9]+)?$" { ta = $3 }
+		$1 ~ "^"b"(-[0-9]+)?$" { tb = $3 }
+		END { if (ta && tb) print tb / ta }' "$1" | sort -g |
+		awk -v a="$2" -v b="$3" '{ v[NR] = $1 }
+			END { if (NR) printf "%-40s / %-34s median %.3f (%.3f-%.3f, %d rounds)\n", b, a,
+				(NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[1], v[NR], NR }'
+}
+echo "== ratios per round (issue 7)" | tee "$out/ratios.txt"
+{
+	ratio "$out/token.txt" BenchmarkRawLocalOpen BenchmarkLocalVerify
+	ratio "$out/token.txt" BenchmarkLocalVerify BenchmarkGoPasetoLocalDecrypt
+	ratio "$out/token.txt" BenchmarkRawLocalOpen BenchmarkLocalVerifyAndCheck/memory
+	ratio "$out/token.txt" BenchmarkRawLocalOpen BenchmarkLocalVerifyAndCheck/redis-mirror
+	ratio "$out/token.txt" BenchmarkRawLocalSeal BenchmarkLocalIssue
+	ratio "$out/token.txt" BenchmarkLocalIssue BenchmarkGoPasetoLocalEncrypt
+	ratio "$out/token.txt" BenchmarkRawEd25519Verify BenchmarkPublicVerify
+	ratio "$out/token.txt" BenchmarkPublicVerify BenchmarkGoPasetoPublicVerify
+	ratio "$out/token.txt" BenchmarkJWTVerify/HS256/ours BenchmarkJWTVerify/HS256/golang-jwt
+	ratio "$out/token.txt" BenchmarkJWTVerify/EdDSA/ours BenchmarkJWTVerify/EdDSA/golang-jwt
+	ratio "$out/token.txt" BenchmarkJWTVerify/ES256/ours BenchmarkJWTVerify/ES256/golang-jwt
+} | tee -a "$out/ratios.txt"
+
 export PATH="$PATH:$(go env GOPATH)/bin"
 if command -v benchstat >/dev/null 2>&1; then
 	for f in token revocation middleware sessions; do benchstat "$out/$f.txt" > "$out/$f.stat.txt"; done
 	echo "benchstat summaries: $out/*.stat.txt"
 fi
+echo "done in ${SECONDS}s" | tee -a "$out/machine.txt"
