@@ -13,7 +13,14 @@ cd "$(dirname "$0")/.."
 out="${1:-$(mktemp -d)}"
 mkdir -p "$out"
 echo "results in $out"
-{ go version; uname -m; nproc; grep -m1 'model name' /proc/cpuinfo || true; uptime; } | tee "$out/machine.txt"
+# The model name alone ("AMD EPYC") hides the generation, and which
+# BLAKE2b is faster depends on it: record family, model and AVX2.
+{
+	go version; uname -m; nproc
+	grep -m3 -E '^(model name|cpu family|model)[[:space:]]*:' /proc/cpuinfo || true
+	grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo "avx2: yes (AVX2 kernels in use)" || echo "avx2: no (plain Go)"
+	uptime
+} | tee "$out/machine.txt"
 
 # bench NAME PKG REGEX ROUNDS BENCHTIME: builds the package's test binary
 # once and runs every matching benchmark once per round, ROUNDS times, so
