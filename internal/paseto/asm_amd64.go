@@ -2,7 +2,12 @@
 
 package paseto
 
-import "golang.org/x/sys/cpu"
+import (
+	"crypto/subtle"
+	"encoding/binary"
+
+	"golang.org/x/sys/cpu"
+)
 
 // useAVX2 selects the AVX2 kernels of chacha_amd64.s and b64_amd64.s.
 var useAVX2 = cpu.X86.HasAVX2
@@ -32,3 +37,35 @@ func compressAVX2(h *[8]uint64, block *[BlockSize]byte, t uint64, last bool)
 //
 //go:noescape
 func compress2AVX2(h *[2][8]uint64, blocks *[2][BlockSize]byte, t0, t1 uint64)
+
+// maxStream bounds what one key and nonce may encrypt: 2^32 blocks, where
+// the 32-bit block counter would wrap. Tokens are bounded far below it.
+const maxStream = 1 << 38
+
+// xorAVX2 is xorKeyStream with the AVX2 kernel. The state and keystream
+// live in s, which release clears.
+func xorAVX2(s *scratch, dst, src []byte) {
+	if uint64(len(src)) > maxStream {
+		panic("paseto: XChaCha20 message too long")
+	}
+	initState(&s.state, &s.ekn)
+	for len(src) > 0 {
+		chachaBlocks4AVX2(&s.ks, &s.state)
+		n := subtle.XORBytes(dst, src, s.ks[:])
+		dst, src = dst[n:], src[n:]
+		s.state[12] += 4
+	}
+}
+
+// initState sets st to the ChaCha20 input state of XChaCha20 for the
+// 32-byte key and 24-byte nonce in ekn at block counter 0: the key words
+// are HChaCha20(key, nonce[:16]), the nonce words 0 || nonce[16:24]
+// (draft-irtf-cfrg-xchacha-03 §2.3).
+func initState(st *[16]uint32, ekn *[56]byte) {
+	st[0], st[1], st[2], st[3] = sigma0, sigma1, sigma2, sigma3
+	hChaCha20((*[8]uint32)(st[4:12]), (*[32]byte)(ekn[:32]), (*[16]byte)(ekn[32:48]))
+	st[12] = 0
+	st[13] = 0
+	st[14] = binary.LittleEndian.Uint32(ekn[48:])
+	st[15] = binary.LittleEndian.Uint32(ekn[52:])
+}

@@ -6,7 +6,7 @@ package paseto
 // golang.org/x/crypto/chacha20's and base64url decoding plain Go.
 const useAVX2 = false
 
-func chachaBlocks4AVX2(ks *[256]byte, st *[16]uint32) { panic("paseto: no AVX2 kernel") }
+func xorAVX2(s *scratch, dst, src []byte) { panic("paseto: no AVX2 kernel") }
 
 func decodeAVX2(dst, src *byte, blocks int) bool { panic("paseto: no AVX2 kernel") }
 
