@@ -9,7 +9,8 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// useAVX2 selects the AVX2 kernels of chacha_amd64.s and b64_amd64.s.
+// useAVX2 selects the AVX2 kernels of blake2b_amd64.s, chacha_amd64.s and
+// b64_amd64.s.
 var useAVX2 = cpu.X86.HasAVX2
 
 // chachaBlocks4AVX2 writes to ks the ChaCha20 keystream of the four

@@ -2,8 +2,9 @@
 
 package paseto
 
-// useAVX2 is false where there are no AVX2 kernels: XChaCha20 is
-// golang.org/x/crypto/chacha20's and base64url decoding plain Go.
+// useAVX2 is false where there are no AVX2 kernels: BLAKE2b is
+// compressGeneric, XChaCha20 golang.org/x/crypto/chacha20's and base64url
+// decoding plain Go. The stubs below are never called.
 const useAVX2 = false
 
 func xorAVX2(s *scratch, dst, src []byte) { panic("paseto: no AVX2 kernel") }

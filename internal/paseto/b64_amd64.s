@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "asm_amd64.h"
 
 // Strict base64url decoding, 32 characters to 24 bytes per step, with
 // AVX2 (the technique of Muła and Lemire, "Faster Base64 Encoding and
@@ -19,13 +20,6 @@
 // Translation adds b64off[high] (+17, +4, -65, -65, -71, -71 for high
 // 2-7) and 33 more for '_' (0x5F), the one character whose offset its
 // high nibble does not decide.
-
-#define DUP(name, lo, hi) \
-	DATA name<>+0x00(SB)/8, lo; \
-	DATA name<>+0x08(SB)/8, hi; \
-	DATA name<>+0x10(SB)/8, lo; \
-	DATA name<>+0x18(SB)/8, hi; \
-	GLOBL name<>(SB), RODATA|NOPTR, $32
 
 DUP(b64nib, $0x0F0F0F0F0F0F0F0F, $0x0F0F0F0F0F0F0F0F)
 DUP(b64lo, $0x2121212121212125, $0x333B3A3B3B232121)

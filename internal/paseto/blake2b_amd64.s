@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "asm_amd64.h"
 
 // The BLAKE2b compression function F (RFC 7693 §3.2) on one block, with
 // AVX2. The state v0..v15 is four rows of four words, one row per YMM
@@ -12,17 +13,8 @@
 // message words by the σ schedule into Y8-Y11 first, so the loads run
 // while the previous round's G functions are still in flight.
 
-DATA b2ror24<>+0x00(SB)/8, $0x0201000706050403
-DATA b2ror24<>+0x08(SB)/8, $0x0A09080F0E0D0C0B
-DATA b2ror24<>+0x10(SB)/8, $0x0201000706050403
-DATA b2ror24<>+0x18(SB)/8, $0x0A09080F0E0D0C0B
-GLOBL b2ror24<>(SB), RODATA|NOPTR, $32
-
-DATA b2ror16<>+0x00(SB)/8, $0x0100070605040302
-DATA b2ror16<>+0x08(SB)/8, $0x09080F0E0D0C0B0A
-DATA b2ror16<>+0x10(SB)/8, $0x0100070605040302
-DATA b2ror16<>+0x18(SB)/8, $0x09080F0E0D0C0B0A
-GLOBL b2ror16<>(SB), RODATA|NOPTR, $32
+DUP(b2ror24, $0x0201000706050403, $0x0A09080F0E0D0C0B)
+DUP(b2ror16, $0x0100070605040302, $0x09080F0E0D0C0B0A)
 
 DATA b2iv<>+0x00(SB)/8, $0x6a09e667f3bcc908
 DATA b2iv<>+0x08(SB)/8, $0xbb67ae8584caa73b
@@ -73,13 +65,22 @@ GLOBL b2sigma<>(SB), RODATA|NOPTR, $192
 	VMOVQ (B)(CX*1), T; VPINSRQ $1, (B)(R9*1), T, T; \
 	VINSERTI128 $1, T, Y, Y
 
-// G runs G on the four columns of rows Y0-Y3 with message words MX, MY.
-#define G(MX, MY) \
-	VPADDQ MX, Y0, Y0; VPADDQ Y1, Y0, Y0; VPXOR Y0, Y3, Y3; VPSHUFD $0xB1, Y3, Y3; \
-	VPADDQ Y3, Y2, Y2; VPXOR Y2, Y1, Y1; VPSHUFB Y6, Y1, Y1; \
-	VPADDQ MY, Y0, Y0; VPADDQ Y1, Y0, Y0; VPXOR Y0, Y3, Y3; VPSHUFB Y7, Y3, Y3; \
-	VPADDQ Y3, Y2, Y2; VPXOR Y2, Y1, Y1; \
-	VPADDQ Y1, Y1, Y4; VPSRLQ $63, Y1, Y1; VPXOR Y4, Y1, Y1
+// G runs G on the four columns of rows A-D with message words MX, MY;
+// T is scratch, R24 and R16 hold the rotation masks.
+#define G(A, B, C, D, MX, MY, T, R24, R16) \
+	VPADDQ MX, A, A; VPADDQ B, A, A; VPXOR A, D, D; VPSHUFD $0xB1, D, D; \
+	VPADDQ D, C, C; VPXOR C, B, B; VPSHUFB R24, B, B; \
+	VPADDQ MY, A, A; VPADDQ B, A, A; VPXOR A, D, D; VPSHUFB R16, D, D; \
+	VPADDQ D, C, C; VPXOR C, B, B; \
+	VPADDQ B, B, T; VPSRLQ $63, B, B; VPXOR T, B, B
+
+// DIAG rotates rows B, C, D left by one, two and three words, so that the
+// columns hold the diagonals; UNDIAG rotates them back.
+#define DIAG(B, C, D) VPERMQ $0x39, B, B; VPERMQ $0x4E, C, C; VPERMQ $0x93, D, D
+#define UNDIAG(B, C, D) VPERMQ $0x93, B, B; VPERMQ $0x4E, C, C; VPERMQ $0x39, D, D
+
+// FEED is the feed-forward of two state rows: h[off:off+32] ^= A ^ C.
+#define FEED(A, C, off) VPXOR C, A, A; VPXOR off(DI), A, A; VMOVDQU A, off(DI)
 
 // ROUND is one round, its σ row at R8. The rounds are a loop, not
 // unrolled: the whole function stays under 600 bytes, so a server whose
@@ -89,10 +90,10 @@ GLOBL b2sigma<>(SB), RODATA|NOPTR, $192
 	IDX(1, 3, 5, 7); MSG(SI, Y9, X9, X13); \
 	IDX(8, 10, 12, 14); MSG(SI, Y10, X10, X14); \
 	IDX(9, 11, 13, 15); MSG(SI, Y11, X11, X15); \
-	G(Y8, Y9); \
-	VPERMQ $0x39, Y1, Y1; VPERMQ $0x4E, Y2, Y2; VPERMQ $0x93, Y3, Y3; \
-	G(Y10, Y11); \
-	VPERMQ $0x93, Y1, Y1; VPERMQ $0x4E, Y2, Y2; VPERMQ $0x39, Y3, Y3
+	G(Y0, Y1, Y2, Y3, Y8, Y9, Y4, Y6, Y7); \
+	DIAG(Y1, Y2, Y3); \
+	G(Y0, Y1, Y2, Y3, Y10, Y11, Y4, Y6, Y7); \
+	UNDIAG(Y1, Y2, Y3)
 
 // func compressAVX2(h *[8]uint64, block *[BlockSize]byte, t uint64, last bool)
 TEXT ·compressAVX2(SB), NOSPLIT, $0-25
@@ -122,69 +123,31 @@ loop:
 	JNZ  loop
 
 	// h ^= v[0:8] ^ v[8:16]
-	VPXOR   Y2, Y0, Y0
-	VPXOR   0(DI), Y0, Y0
-	VMOVDQU Y0, 0(DI)
-	VPXOR   Y3, Y1, Y1
-	VPXOR   32(DI), Y1, Y1
-	VMOVDQU Y1, 32(DI)
+	FEED(Y0, Y2, 0)
+	FEED(Y1, Y3, 32)
 
 	// Leave no chaining value or message word in vector registers: both
 	// may be key material.
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VPXOR Y10, Y10, Y10
-	VPXOR Y11, Y11, Y11
-	VPXOR Y12, Y12, Y12
-	VPXOR Y13, Y13, Y13
-	VPXOR Y14, Y14, Y14
-	VPXOR Y15, Y15, Y15
-	VZEROUPPER
+	VZEROALL
 	RET
 
 // The same for two independent blocks at once (the two key derivations of
 // a token): state A in Y0-Y3 with its block at SI, state B in Y4-Y7 with
-// its block at DX. Interleaving the two dependency chains keeps twice as
-// many instructions in flight, so both cost little more than one.
-// Y8/Y9 and Y10/Y11 hold A's and B's message words, Y12 and Y13 are
-// scratch, Y14 and Y15 the rotation masks.
-
-#define G2(MXA, MYA, MXB, MYB) \
-	VPADDQ MXA, Y0, Y0; VPADDQ MXB, Y4, Y4; \
-	VPADDQ Y1, Y0, Y0; VPADDQ Y5, Y4, Y4; \
-	VPXOR Y0, Y3, Y3; VPXOR Y4, Y7, Y7; \
-	VPSHUFD $0xB1, Y3, Y3; VPSHUFD $0xB1, Y7, Y7; \
-	VPADDQ Y3, Y2, Y2; VPADDQ Y7, Y6, Y6; \
-	VPXOR Y2, Y1, Y1; VPXOR Y6, Y5, Y5; \
-	VPSHUFB Y14, Y1, Y1; VPSHUFB Y14, Y5, Y5; \
-	VPADDQ MYA, Y0, Y0; VPADDQ MYB, Y4, Y4; \
-	VPADDQ Y1, Y0, Y0; VPADDQ Y5, Y4, Y4; \
-	VPXOR Y0, Y3, Y3; VPXOR Y4, Y7, Y7; \
-	VPSHUFB Y15, Y3, Y3; VPSHUFB Y15, Y7, Y7; \
-	VPADDQ Y3, Y2, Y2; VPADDQ Y7, Y6, Y6; \
-	VPXOR Y2, Y1, Y1; VPXOR Y6, Y5, Y5; \
-	VPADDQ Y1, Y1, Y12; VPADDQ Y5, Y5, Y13; \
-	VPSRLQ $63, Y1, Y1; VPSRLQ $63, Y5, Y5; \
-	VPXOR Y12, Y1, Y1; VPXOR Y13, Y5, Y5
-
+// its block at DX. One compression is a single dependency chain; with two
+// in flight the CPU runs one's steps while the other's wait, so both cost
+// little more than one. Y8/Y9 and Y10/Y11 hold A's and B's message words,
+// Y12 and Y13 are scratch, Y14 and Y15 the rotation masks.
 #define ROUND2 \
 	IDX(0, 2, 4, 6); MSG(SI, Y8, X8, X12); MSG(DX, Y10, X10, X12); \
 	IDX(1, 3, 5, 7); MSG(SI, Y9, X9, X13); MSG(DX, Y11, X11, X13); \
-	G2(Y8, Y9, Y10, Y11); \
-	VPERMQ $0x39, Y1, Y1; VPERMQ $0x39, Y5, Y5; \
-	VPERMQ $0x4E, Y2, Y2; VPERMQ $0x4E, Y6, Y6; \
-	VPERMQ $0x93, Y3, Y3; VPERMQ $0x93, Y7, Y7; \
+	G(Y0, Y1, Y2, Y3, Y8, Y9, Y12, Y14, Y15); \
+	G(Y4, Y5, Y6, Y7, Y10, Y11, Y13, Y14, Y15); \
+	DIAG(Y1, Y2, Y3); DIAG(Y5, Y6, Y7); \
 	IDX(8, 10, 12, 14); MSG(SI, Y8, X8, X12); MSG(DX, Y10, X10, X12); \
 	IDX(9, 11, 13, 15); MSG(SI, Y9, X9, X13); MSG(DX, Y11, X11, X13); \
-	G2(Y8, Y9, Y10, Y11); \
-	VPERMQ $0x93, Y1, Y1; VPERMQ $0x93, Y5, Y5; \
-	VPERMQ $0x4E, Y2, Y2; VPERMQ $0x4E, Y6, Y6; \
-	VPERMQ $0x39, Y3, Y3; VPERMQ $0x39, Y7, Y7
+	G(Y0, Y1, Y2, Y3, Y8, Y9, Y12, Y14, Y15); \
+	G(Y4, Y5, Y6, Y7, Y10, Y11, Y13, Y14, Y15); \
+	UNDIAG(Y1, Y2, Y3); UNDIAG(Y5, Y6, Y7)
 
 // func compress2AVX2(h *[2][8]uint64, blocks *[2][BlockSize]byte, t0, t1 uint64)
 TEXT ·compress2AVX2(SB), NOSPLIT, $0-32
@@ -220,32 +183,10 @@ loop:
 	DECQ R10
 	JNZ  loop
 
-	VPXOR   Y2, Y0, Y0
-	VPXOR   0(DI), Y0, Y0
-	VMOVDQU Y0, 0(DI)
-	VPXOR   Y3, Y1, Y1
-	VPXOR   32(DI), Y1, Y1
-	VMOVDQU Y1, 32(DI)
-	VPXOR   Y6, Y4, Y4
-	VPXOR   64(DI), Y4, Y4
-	VMOVDQU Y4, 64(DI)
-	VPXOR   Y7, Y5, Y5
-	VPXOR   96(DI), Y5, Y5
-	VMOVDQU Y5, 96(DI)
+	FEED(Y0, Y2, 0)
+	FEED(Y1, Y3, 32)
+	FEED(Y4, Y6, 64)
+	FEED(Y5, Y7, 96)
 
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VPXOR Y10, Y10, Y10
-	VPXOR Y11, Y11, Y11
-	VPXOR Y12, Y12, Y12
-	VPXOR Y13, Y13, Y13
-	VZEROUPPER
+	VZEROALL
 	RET

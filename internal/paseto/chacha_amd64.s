@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "asm_amd64.h"
 
 // ChaCha20 (RFC 8439) keystream, four blocks per call, with AVX2.
 //
@@ -13,17 +14,8 @@
 // has an independent neighbour. Rotations by 16 and 8 are byte shuffles,
 // by 12 and 7 shift pairs.
 
-DATA rot16<>+0x00(SB)/8, $0x0504070601000302
-DATA rot16<>+0x08(SB)/8, $0x0D0C0F0E09080B0A
-DATA rot16<>+0x10(SB)/8, $0x0504070601000302
-DATA rot16<>+0x18(SB)/8, $0x0D0C0F0E09080B0A
-GLOBL rot16<>(SB), RODATA|NOPTR, $32
-
-DATA rot8<>+0x00(SB)/8, $0x0605040702010003
-DATA rot8<>+0x08(SB)/8, $0x0E0D0C0F0A09080B
-DATA rot8<>+0x10(SB)/8, $0x0605040702010003
-DATA rot8<>+0x18(SB)/8, $0x0E0D0C0F0A09080B
-GLOBL rot8<>(SB), RODATA|NOPTR, $32
+DUP(rot16, $0x0504070601000302, $0x0D0C0F0E09080B0A)
+DUP(rot8, $0x0605040702010003, $0x0E0D0C0F0A09080B)
 
 // Block counters of the high lane (+1) and of the second group (+2).
 DATA inc01<>+0x00(SB)/8, $0
@@ -31,12 +23,7 @@ DATA inc01<>+0x08(SB)/8, $0
 DATA inc01<>+0x10(SB)/8, $1
 DATA inc01<>+0x18(SB)/8, $0
 GLOBL inc01<>(SB), RODATA|NOPTR, $32
-
-DATA inc22<>+0x00(SB)/8, $2
-DATA inc22<>+0x08(SB)/8, $0
-DATA inc22<>+0x10(SB)/8, $2
-DATA inc22<>+0x18(SB)/8, $0
-GLOBL inc22<>(SB), RODATA|NOPTR, $32
+DUP(inc22, $2, $0)
 
 // QR runs the quarter round on rows (A0, B0, C0, D0) and (A1, B1, C1, D1)
 // at once. Y8, Y9 are scratch; Y10, Y11 hold the rot16 and rot8 masks.
@@ -127,15 +114,5 @@ loop:
 	VMOVDQU    Y8, 224(DI)
 
 	// Leave no keystream or key words in vector registers.
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VZEROUPPER
+	VZEROALL
 	RET

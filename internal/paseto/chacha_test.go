@@ -106,6 +106,7 @@ func BenchmarkXChaCha20(b *testing.B) {
 	var ekn [56]byte
 	msg := pattern(255, 1)
 	s := getScratch()
+	defer s.release()
 	s.ekn = ekn
 	b.SetBytes(int64(len(msg)))
 	for b.Loop() {
